@@ -1,0 +1,36 @@
+/* address.h - RFC 5322 address lists, reduced to envelope addresses.
+ *
+ * The parser takes a header field body (To, Cc, Bcc, ... possibly folded) or a
+ * command-line argument and yields the addr-spec of every mailbox in it:
+ * display names, comments, quoted local parts and groups are understood and
+ * dropped; what is left is what goes into MAIL FROM / RCPT TO. */
+#ifndef POSTIE_ADDRESS_H
+#define POSTIE_ADDRESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define ADDRESS_MAX 998   /* longest addr-spec we accept (one header line) */
+
+struct address_list {
+	char **items;       /* heap strings, e.g. "user@example.org" or "\"a b\"@x" */
+	size_t n, cap;
+};
+
+/* Parse an address list and append every mailbox's addr-spec to `list`
+ * (duplicates skipped, see address_list_add). Empty groups and an empty
+ * list are fine (nothing appended). Returns 0, or -1 with a short reason
+ * ("unbalanced quote", "missing '>'", ...) in err. Line folding (CRLF or LF
+ * followed by white space) may be present in `text`. */
+int address_list_parse(const char *text, size_t len, struct address_list *list,
+                       char *err, size_t errlen);
+
+/* Append `addr` unless an equal address is already there (local part
+ * compared exactly, domain case-insensitively). Returns 0, -1 on ENOMEM. */
+int address_list_add(struct address_list *list, const char *addr);
+
+bool address_list_contains(const struct address_list *list, const char *addr);
+
+void address_list_free(struct address_list *list);
+
+#endif

@@ -1,0 +1,208 @@
+/* main.c - wire the pipeline together and turn its outcome into an exit status.
+ *
+ *   argv -> cli -> config -> account -> message -> envelope -> smtp -> report
+ *
+ * Every stage returns 0 or -1 with a struct outcome; only this file chooses
+ * the exit status (through outcome_exit_status) and prints the result. */
+#include <errno.h>
+#include <fcntl.h>
+#include <gnutls/gnutls.h>
+#include <gsasl.h>
+#include <idn2.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "account.h"
+#include "cli.h"
+#include "config.h"
+#include "envelope.h"
+#include "log.h"
+#include "message.h"
+#include "net.h"
+#include "outcome.h"
+#include "smtp.h"
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "unknown"
+#endif
+
+static void print_version(void)
+{
+	printf("postie %s\n", PACKAGE_VERSION);
+	printf("libraries: GnuTLS %s, GNU SASL %s, libidn2 %s\n",
+	       gnutls_check_version(NULL), gsasl_check_version(NULL), idn2_check_version(NULL));
+}
+
+/* The name we give in EHLO: the account's `domain`, else this host's name
+ * as the kernel knows it (no DNS lookup on the send path). */
+static const char *hello_domain(const struct account *acct, char *buf, size_t size)
+{
+	if (acct->domain)
+		return acct->domain;
+	if (gethostname(buf, size) < 0 || buf[0] == '\0')
+		return "localhost";
+	buf[size - 1] = '\0';
+	return buf;
+}
+
+/* Hand one message to the smarthost. On success *final holds its last reply. */
+static int deliver(const struct account *acct, const struct envelope *env,
+                   const struct message *msg, struct smtp_reply *final, struct outcome *out)
+{
+	char hostname[256];
+	struct net_conn *conn;
+	struct smtp_session *session;
+	int result = -1;
+	const struct smtp_transaction txn = {
+		.from = env->from,
+		.rcpts = env->rcpts.items,
+		.nrcpts = env->rcpts.n,
+		.body_fd = msg->fd,
+		.body_size = msg->size,
+		.body_8bit = msg->has_8bit,
+	};
+
+	conn = net_connect(acct->host, account_port(acct), acct->source_ip, acct->timeout, out);
+	if (!conn)
+		return -1;
+	session = smtp_session_new(conn, out);
+	if (session) {
+		if (smtp_greet(session, hello_domain(acct, hostname, sizeof(hostname)),
+		               acct->protocol == PROTOCOL_LMTP, out) == 0 &&
+		    smtp_send_mail(session, &txn, out) == 0) {
+			result = 0;
+			*final = *smtp_last_reply(session);
+		}
+		smtp_quit(session);
+		smtp_session_free(session);
+	}
+	net_close(conn);
+	return result;
+}
+
+static void write_log(const struct account *acct, const struct envelope *env,
+                      const struct message *msg, const struct smtp_reply *final,
+                      const struct outcome *result)
+{
+	struct outcome log_failure;
+	struct log_record rec = {
+		.account = acct->name,
+		.host = acct->host,
+		.port = account_port(acct),
+		.from = env->from,
+		.rcpts = env->rcpts.items,
+		.nrcpts = env->rcpts.n,
+		.size = msg->fd >= 0 ? (long long)msg->size : -1,
+		.outcome = result,
+		.smtp_code = final->code,
+		.smtp_text = final->text,
+		.exit_status = outcome_exit_status(result->cls),
+	};
+
+	outcome_clear(&log_failure);
+	/* A log that cannot be written is worth a warning, but it does not
+	 * change what happened to the message. */
+	if (log_write_record(acct->logfile, acct->logfile_time_format, &rec, &log_failure) < 0)
+		log_report(stderr, &log_failure);
+}
+
+static int submit(const struct invocation *inv, struct outcome *out)
+{
+	struct config cfg = { 0 };
+	struct envelope env = { 0 };
+	struct message msg = { .fd = -1 };
+	struct smtp_reply *final = calloc(1, sizeof(*final));
+	const struct account *acct = NULL;
+	int result = -1;
+
+	if (!final)
+		return outcome_fail(out, OUTCOME_OS, "", "out of memory");
+	if (envelope_add_arguments(&env, inv->rcpts, inv->nrcpts, out) < 0)
+		goto done;
+	/* Without -t the recipients are known before anything is read. */
+	if (!inv->read_recipients && env.rcpts.n == 0) {
+		outcome_fail(out, OUTCOME_USAGE, "usage",
+		             "no recipients given (name them as arguments, or use -t)");
+		goto done;
+	}
+	if (config_load(inv->config_file, &cfg, out) < 0 ||
+	    account_select(&cfg, inv->account, &acct, out) < 0 ||
+	    account_check(acct, out) < 0)
+		goto done;
+
+	const struct message_options opts = {
+		.ignore_dots = inv->ignore_dots,
+		.read_recipients = inv->read_recipients,
+		.remove_bcc = acct->remove_bcc_headers,
+	};
+	if (message_read(STDIN_FILENO, &opts, &msg, out) < 0 ||
+	    envelope_finish(&env, inv, acct, inv->read_recipients ? &msg.header_rcpts : NULL,
+	                    out) < 0)
+		goto logged;
+	result = deliver(acct, &env, &msg, final, out);
+
+logged:
+	if (acct->logfile)
+		write_log(acct, &env, &msg, final, out);
+done:
+	message_free(&msg);
+	envelope_free(&env);
+	config_free(&cfg);
+	free(final);
+	return result;
+}
+
+/* A caller may start us with stdin, stdout or stderr closed (daemons do).
+ * Then the next file opened would become fd 1 or 2, and an error message
+ * would be written into the spooled message: occupy them with /dev/null. */
+static void ensure_standard_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		int null = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+		if (null >= 0 && null != fd)
+			close(null);   /* cannot happen: open returns the lowest free fd */
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct invocation inv;
+	struct outcome out;
+	int status;
+
+	ensure_standard_fds();
+	/* A server that hangs up must give us EPIPE, not kill us silently. */
+	signal(SIGPIPE, SIG_IGN);
+	outcome_clear(&out);
+
+	if (cli_parse(argc, argv, &inv, &out) < 0) {
+		log_report(stderr, &out);
+		cli_print_usage(stderr, inv.progname);
+		cli_free(&inv);
+		return EX_USAGE;
+	}
+	if (inv.mode == MODE_VERSION) {
+		print_version();
+		cli_free(&inv);
+		return EX_OK;
+	}
+	if (inv.mode == MODE_HELP) {
+		cli_print_help(stdout, inv.progname);
+		cli_free(&inv);
+		return EX_OK;
+	}
+
+	log_set_verbose(inv.verbose);
+	submit(&inv, &out);
+	status = outcome_exit_status(out.cls);
+	if (status != EX_OK)
+		log_report(stderr, &out);
+	cli_free(&inv);
+	return status;
+}

@@ -1,0 +1,97 @@
+/* message.h - read the message from stdin once, normalised, into a spool file.
+ *
+ * Message rules (DESIGN.md): input lines end at LF, a CR right before it is
+ * dropped, a lone CR ends a line too, and every line is stored as CRLF. So the
+ * spool holds exactly the bytes that go on the wire before dot-stuffing, and
+ * no smuggling sequence (<LF>.<LF>, <CR>.<CR><LF>) can survive into it.
+ * Without -i a line holding a single "." ends the input (sendmail). */
+#ifndef POSTIE_MESSAGE_H
+#define POSTIE_MESSAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "address.h"
+#include "outcome.h"
+
+#define MESSAGE_HEADER_MAX (1024 * 1024)  /* bound on the header section held in memory */
+
+/* ---- the line-ending normaliser (streaming, no allocation) ---- */
+struct normalizer {
+	bool ignore_dots;        /* -i: a lone "." line is data, not the end */
+	bool pending_cr;         /* the last byte fed was a CR */
+	bool at_line_start;      /* nothing of the current line emitted yet */
+	bool held_dot;           /* the current line so far is exactly "." (not yet emitted) */
+	bool ended;              /* a lone "." line was seen: the input is over */
+	bool has_8bit;           /* some byte >= 0x80 was seen */
+	unsigned long line;      /* number of the line being read, from 1 */
+	unsigned long nul_line;  /* first line holding a NUL byte, 0 if none */
+};
+
+void normalizer_init(struct normalizer *nz, bool ignore_dots);
+
+/* Feed raw input. Writes CRLF-normalised text to `out`, which must have room
+ * for 2 * len + 4 bytes, and returns the number of bytes written. *consumed
+ * is how much of `in` was used: less than len only when the end-of-input
+ * "." line was seen (nz->ended), so the caller stops reading. */
+size_t normalizer_feed(struct normalizer *nz, const char *in, size_t len,
+                       char *out, size_t *consumed);
+
+/* End of input: terminates an unfinished last line with CRLF (a lone "." at
+ * EOF without -i counts as the end marker and is dropped). `out` needs room
+ * for 4 bytes. Returns bytes written. */
+size_t normalizer_finish(struct normalizer *nz, char *out);
+
+/* ---- dot-stuffing for DATA (applied when sending, not in the spool) ---- */
+
+/* Copy CRLF text from `in` to `out` (room for 2 * len bytes), doubling a "."
+ * that starts a line. *at_line_start carries state between blocks; start
+ * with true. Returns bytes written. */
+size_t message_dotstuff(const char *in, size_t len, bool *at_line_start, char *out);
+
+/* ---- the header scanner ---- */
+struct header_field {
+	const char *name;  size_t name_len;   /* "Subject" */
+	const char *value; size_t value_len;  /* after the ':', folding kept, final CRLF excluded */
+	const char *raw;   size_t raw_len;    /* the whole field, folded lines and final CRLF included */
+};
+
+/* Read the next header field from a CRLF header section starting at *pos.
+ * Returns 1 and advances *pos past the field; 0 when the header section ends
+ * at *pos (an empty line, a line that is not a field, or the end of text),
+ * with *pos left there. */
+int header_next(const char *text, size_t len, size_t *pos, struct header_field *f);
+
+/* Case-insensitive field-name comparison. */
+bool header_is(const struct header_field *f, const char *name);
+
+/* ---- the message ---- */
+struct message_options {
+	bool ignore_dots;        /* -i / -oi */
+	bool read_recipients;    /* -t: collect To, Cc, Bcc (Resent-* when present) */
+	bool remove_bcc;         /* drop Bcc / Resent-Bcc fields from what is sent */
+};
+
+struct message {
+	int fd;                  /* the spool file: unlinked, mode 0600, read/write, rewound */
+	off_t size;              /* bytes in the spool (CRLF text, not dot-stuffed) */
+	bool has_8bit;
+	unsigned long lines;
+	char *headers;           /* the header section as spooled (Bcc removed), CRLF lines */
+	size_t headers_len;
+	struct address_list header_rcpts;  /* with -t: every recipient from the headers */
+};
+
+/* Read all of `in_fd` (up to the "." line unless ignore_dots) into a new
+ * spool file in $TMPDIR (or /tmp). Failures: a NUL byte -> OUTCOME_BAD_MESSAGE
+ * naming the line; an unparseable recipient header with -t -> OUTCOME_BAD_MESSAGE
+ * naming the field; a header section over MESSAGE_HEADER_MAX ->
+ * OUTCOME_BAD_MESSAGE; spool creation/write failure -> OUTCOME_CANT_CREATE /
+ * OUTCOME_IO. On failure nothing is left on disk. */
+int message_read(int in_fd, const struct message_options *opt, struct message *msg,
+                 struct outcome *out);
+
+void message_free(struct message *msg);
+
+#endif

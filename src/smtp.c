@@ -1,0 +1,604 @@
+/* smtp.c - the SMTP client state machine (RFC 5321, 2920, 3463, 1870, 6152). */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "message.h"
+#include "smtp.h"
+
+#define BODY_BLOCK (64 * 1024)
+#define PENDING_MAX 1024   /* commands queued before their replies are read */
+
+enum smtp_state {
+	STATE_GREETING,   /* connected, waiting for the banner */
+	STATE_HELLO,      /* EHLO/HELO sent */
+	STATE_READY,      /* between transactions */
+	STATE_ENVELOPE,   /* MAIL/RCPT sent */
+	STATE_DATA,       /* DATA sent, waiting for 354 */
+	STATE_BODY,       /* body and "." sent, waiting for the verdict */
+	STATE_QUIT,
+	STATE_FAILED,     /* the connection cannot be used any more */
+};
+
+static const char *const state_names[] = {
+	[STATE_GREETING] = "greeting", [STATE_HELLO] = "hello", [STATE_READY] = "ready",
+	[STATE_ENVELOPE] = "envelope", [STATE_DATA] = "data", [STATE_BODY] = "body",
+	[STATE_QUIT] = "quit", [STATE_FAILED] = "failed",
+};
+
+enum smtp_command {
+	CMD_GREETING,     /* not sent: the banner is the reply to connecting */
+	CMD_EHLO, CMD_LHLO, CMD_HELO, CMD_MAIL, CMD_RCPT, CMD_DATA, CMD_END_OF_DATA,
+	CMD_RSET, CMD_QUIT,
+};
+
+/* The step each command belongs to, as users see it in error messages. */
+static const char *const command_steps[] = {
+	[CMD_GREETING] = "greeting", [CMD_EHLO] = "ehlo", [CMD_LHLO] = "lhlo",
+	[CMD_HELO] = "helo", [CMD_MAIL] = "mail", [CMD_RCPT] = "rcpt", [CMD_DATA] = "data",
+	[CMD_END_OF_DATA] = "data", [CMD_RSET] = "rset", [CMD_QUIT] = "quit",
+};
+
+struct pending {
+	enum smtp_command cmd;
+	size_t rcpt;              /* index into the transaction's recipients (CMD_RCPT) */
+};
+
+struct rcpt_status {
+	int code;
+	char enhanced[16];
+	char text[SMTP_LINE_MAX + 1];
+};
+
+struct smtp_session {
+	struct net_conn *conn;
+	enum smtp_state state;
+	struct smtp_caps caps;
+	bool ehlo_refused;        /* EHLO got a 5xx: say HELO instead */
+
+	struct pending pending[PENDING_MAX];
+	size_t npending, next_pending;
+
+	const struct smtp_transaction *txn;
+	struct rcpt_status *rcpt_status;
+	bool mail_accepted;       /* a transaction is open: RSET it on failure */
+	bool data_accepted;       /* the 354 came */
+
+	struct smtp_reply reply;  /* the reply being read; kept as the last one */
+	char line[SMTP_LINE_MAX + 2];
+	char body_in[BODY_BLOCK];
+	char body_out[2 * BODY_BLOCK];
+};
+
+/* ------------------------------------------------------------ replies */
+
+void smtp_reply_begin(struct smtp_reply *r)
+{
+	r->code = 0;
+	r->enhanced[0] = '\0';
+	r->nlines = 0;
+	r->text_len = 0;
+	r->text[0] = '\0';
+}
+
+/* An RFC 3463 status code "C.SSS.DDD" at the start of s whose class matches
+ * the reply's first digit; returns its length, 0 when there is none. */
+static size_t enhanced_code_length(const char *s, size_t len, char reply_class)
+{
+	size_t i = 0, digits;
+
+	if (len < 5 || s[0] != reply_class || s[1] != '.')
+		return 0;
+	i = 2;
+	for (int part = 0; part < 2; part++) {
+		for (digits = 0; i < len && isdigit((unsigned char)s[i]) && digits < 3; i++)
+			digits++;
+		if (digits == 0)
+			return 0;
+		if (part == 0) {
+			if (i >= len || s[i] != '.')
+				return 0;
+			i++;
+		}
+	}
+	if (i < len && s[i] != ' ')
+		return 0;
+	return i;
+}
+
+int smtp_reply_add_line(struct smtp_reply *r, const char *line, size_t len,
+                        char *err, size_t errlen)
+{
+	int code;
+	bool last;
+	size_t skip;
+
+	if (len > SMTP_LINE_MAX) {
+		snprintf(err, errlen, "reply line longer than %d octets", SMTP_LINE_MAX);
+		return -1;
+	}
+	if (r->nlines >= SMTP_REPLY_LINES_MAX) {
+		snprintf(err, errlen, "reply longer than %d lines", SMTP_REPLY_LINES_MAX);
+		return -1;
+	}
+	if (len < 3 || !(line[0] >= '2' && line[0] <= '5') || !isdigit((unsigned char)line[1]) ||
+	    !isdigit((unsigned char)line[2]) || (len > 3 && line[3] != ' ' && line[3] != '-')) {
+		snprintf(err, errlen, "malformed reply line");
+		return -1;
+	}
+	code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+	if (r->nlines > 0 && code != r->code) {
+		snprintf(err, errlen, "reply code changed from %d to %d within one reply", r->code, code);
+		return -1;
+	}
+	r->code = code;
+	last = len == 3 || line[3] == ' ';
+	line += len > 3 ? 4 : 3;
+	len -= len > 3 ? 4 : 3;
+
+	skip = enhanced_code_length(line, len, (char)('0' + code / 100));
+	if (skip) {
+		if (r->nlines == 0)
+			snprintf(r->enhanced, sizeof(r->enhanced), "%.*s", (int)skip, line);
+		line += skip;
+		len -= skip;
+		while (len > 0 && *line == ' ') {
+			line++;
+			len--;
+		}
+	}
+	if (r->nlines > 0)
+		r->text[r->text_len++] = '\n';
+	memcpy(r->text + r->text_len, line, len);
+	r->text_len += len;
+	r->text[r->text_len] = '\0';
+	r->nlines++;
+	return last ? 1 : 0;
+}
+
+/* ------------------------------------------------------------ capabilities */
+
+static bool keyword_is(const char *word, size_t len, const char *keyword)
+{
+	return strlen(keyword) == len && strncasecmp(word, keyword, len) == 0;
+}
+
+static void caps_parse_line(struct smtp_caps *caps, const char *line, size_t len)
+{
+	size_t kw = 0;
+
+	while (kw < len && line[kw] != ' ' && line[kw] != '=')
+		kw++;
+	if (keyword_is(line, kw, "PIPELINING"))
+		caps->pipelining = true;
+	else if (keyword_is(line, kw, "8BITMIME"))
+		caps->eightbitmime = true;
+	else if (keyword_is(line, kw, "SMTPUTF8"))
+		caps->smtputf8 = true;
+	else if (keyword_is(line, kw, "STARTTLS"))
+		caps->starttls = true;
+	else if (keyword_is(line, kw, "CHUNKING"))
+		caps->chunking = true;
+	else if (keyword_is(line, kw, "DSN"))
+		caps->dsn = true;
+	else if (keyword_is(line, kw, "ENHANCEDSTATUSCODES"))
+		caps->enhancedstatuscodes = true;
+	else if (keyword_is(line, kw, "SIZE")) {
+		caps->size_offered = true;
+		caps->size_limit = kw < len ? strtoull(line + kw + 1, NULL, 10) : 0;
+	} else if (keyword_is(line, kw, "AUTH") && kw < len) {
+		snprintf(caps->auth, sizeof(caps->auth), "%.*s", (int)(len - kw - 1), line + kw + 1);
+	}
+}
+
+void smtp_caps_parse(struct smtp_caps *caps, const struct smtp_reply *r)
+{
+	const char *p = r->text, *end = r->text + r->text_len;
+
+	memset(caps, 0, sizeof(*caps));
+	caps->esmtp = true;
+	/* The first line is the server's name, not a capability. */
+	p = memchr(p, '\n', (size_t)(end - p));
+	while (p && p < end) {
+		const char *line = p + 1;
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		size_t len = nl ? (size_t)(nl - line) : (size_t)(end - line);
+
+		caps_parse_line(caps, line, len);
+		p = nl;
+	}
+}
+
+/* ------------------------------------------------------------ session */
+
+struct smtp_session *smtp_session_new(struct net_conn *conn, struct outcome *out)
+{
+	struct smtp_session *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		outcome_fail(out, OUTCOME_OS, "connect", "out of memory");
+		return NULL;
+	}
+	s->conn = conn;
+	s->state = STATE_GREETING;
+	/* The banner is the reply to a command nobody sent. */
+	s->pending[s->npending++] = (struct pending){ CMD_GREETING, 0 };
+	return s;
+}
+
+void smtp_session_free(struct smtp_session *s)
+{
+	if (!s)
+		return;
+	free(s->rcpt_status);
+	free(s);
+}
+
+const struct smtp_caps *smtp_session_caps(const struct smtp_session *s)
+{
+	return &s->caps;
+}
+
+const struct smtp_reply *smtp_last_reply(const struct smtp_session *s)
+{
+	return &s->reply;
+}
+
+static void set_state(struct smtp_session *s, enum smtp_state state)
+{
+	if (log_verbose() && s->state != state)
+		log_debug("smtp state %s -> %s", state_names[s->state], state_names[state]);
+	s->state = state;
+}
+
+/* Write a command into the output buffer and remember that it awaits a reply. */
+static int queue_command(struct smtp_session *s, enum smtp_command cmd, size_t rcpt,
+                         struct outcome *out, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static int queue_command(struct smtp_session *s, enum smtp_command cmd, size_t rcpt,
+                         struct outcome *out, const char *fmt, ...)
+{
+	char line[SMTP_LINE_MAX + 3];
+	va_list ap;
+	int n;
+
+	if (s->npending >= PENDING_MAX)
+		return outcome_fail(out, OUTCOME_INTERNAL, command_steps[cmd],
+		                    "too many commands awaiting replies");
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 2, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(line) - 2)
+		return outcome_fail(out, OUTCOME_USAGE, command_steps[cmd],
+		                    "command too long for SMTP (over %d octets)", SMTP_LINE_MAX);
+	log_transcript(false, line, (size_t)n);
+	memcpy(line + n, "\r\n", 2);
+	if (net_write(s->conn, line, (size_t)n + 2, command_steps[cmd], out) < 0)
+		return -1;
+	s->pending[s->npending++] = (struct pending){ cmd, rcpt };
+	return 0;
+}
+
+/* Read one complete reply into s->reply. */
+static int read_reply(struct smtp_session *s, const char *step, struct outcome *out)
+{
+	char err[128];
+
+	smtp_reply_begin(&s->reply);
+	for (;;) {
+		size_t len;
+		int r;
+
+		if (net_read_line(s->conn, s->line, sizeof(s->line), &len, step, out) < 0)
+			return -1;
+		log_transcript(true, s->line, len);
+		r = smtp_reply_add_line(&s->reply, s->line, len, err, sizeof(err));
+		if (r < 0) {
+			outcome_fail(out, OUTCOME_PROTOCOL, step, "%s broke the protocol: %s",
+			             net_peer(s->conn), err);
+			outcome_set_reply(out, 0, "", s->line);
+			return -1;
+		}
+		if (r == 1)
+			return 0;
+	}
+}
+
+/* A failure that carries the server's reply. The class follows the reply
+ * code unless the caller decides otherwise (permanent_class for 5xx). */
+static int reply_failure(struct smtp_session *s, const char *step,
+                         enum outcome_class permanent_class, struct outcome *out,
+                         const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int reply_failure(struct smtp_session *s, const char *step,
+                         enum outcome_class permanent_class, struct outcome *out,
+                         const char *fmt, ...)
+{
+	const struct smtp_reply *r = &s->reply;
+	enum outcome_class cls = r->code >= 500 ? permanent_class
+	                         : r->code >= 400 ? OUTCOME_TEMPORARY : OUTCOME_PROTOCOL;
+	char text[OUTCOME_REPLY_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	outcome_vfail(out, cls, step, fmt, ap);
+	va_end(ap);
+	/* One line for the user: a multi-line reply's lines joined by spaces. */
+	size_t len = r->text_len < sizeof(text) - 1 ? r->text_len : sizeof(text) - 1;
+	memcpy(text, r->text, len);
+	text[len] = '\0';
+	for (char *p = text; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	outcome_set_reply(out, r->code, r->enhanced, text);
+	return -1;
+}
+
+/* ---- reply handlers: one per command, each moves the state machine ---- */
+
+static int on_reply(struct smtp_session *s, const struct pending *p, struct outcome *out)
+{
+	const struct smtp_reply *r = &s->reply;
+	int cls = r->code / 100;
+	const char *step = command_steps[p->cmd];
+
+	switch (p->cmd) {
+	case CMD_GREETING:
+		if (cls == 2)
+			return 0;
+		return reply_failure(s, step, OUTCOME_REFUSED, out, cls == 4 || cls == 5
+		                     ? "%s does not accept mail now" : "%s sent an unexpected greeting",
+		                     net_peer(s->conn));
+	case CMD_EHLO:
+		if (cls == 2) {
+			smtp_caps_parse(&s->caps, r);
+			return 0;
+		}
+		if (cls == 5) {
+			s->ehlo_refused = true;   /* an old server: try HELO */
+			return 0;
+		}
+		return reply_failure(s, step, OUTCOME_REFUSED, out, "EHLO refused");
+	case CMD_LHLO:
+		if (cls == 2) {
+			smtp_caps_parse(&s->caps, r);
+			return 0;
+		}
+		return reply_failure(s, step, OUTCOME_REFUSED, out, "LHLO refused");
+	case CMD_HELO:
+		if (cls == 2)
+			return 0;
+		return reply_failure(s, step, OUTCOME_REFUSED, out, "HELO refused");
+	case CMD_MAIL:
+		if (cls == 2) {
+			s->mail_accepted = true;
+			return 0;
+		}
+		return reply_failure(s, step, OUTCOME_REFUSED, out, "sender <%s> refused",
+		                     s->txn->from);
+	case CMD_RCPT: {
+		struct rcpt_status *st = &s->rcpt_status[p->rcpt];
+
+		st->code = r->code;
+		snprintf(st->enhanced, sizeof(st->enhanced), "%s", r->enhanced);
+		snprintf(st->text, sizeof(st->text), "%.*s", (int)strcspn(r->text, "\n"), r->text);
+		return 0;   /* judged when all replies are in */
+	}
+	case CMD_DATA:
+		if (r->code == 354) {
+			s->data_accepted = true;
+			return 0;
+		}
+		return reply_failure(s, step, OUTCOME_REFUSED, out, "DATA refused");
+	case CMD_END_OF_DATA:
+		if (cls == 2)
+			return 0;
+		return reply_failure(s, step, OUTCOME_REFUSED, out, "message refused");
+	case CMD_RSET:
+	case CMD_QUIT:
+		return 0;
+	}
+	return outcome_fail(out, OUTCOME_INTERNAL, step, "reply to an unknown command");
+}
+
+/* Send what is buffered, then read one reply for every queued command, in
+ * order. A failed handler does not stop the reading, so the conversation
+ * stays in step; the first failure is the one reported. */
+static int collect_replies(struct smtp_session *s, struct outcome *out)
+{
+	int result = 0;
+	struct outcome handler_failure;
+
+	if (net_flush(s->conn, command_steps[s->pending[s->next_pending].cmd], out) < 0) {
+		set_state(s, STATE_FAILED);
+		return -1;
+	}
+	outcome_clear(&handler_failure);
+	while (s->next_pending < s->npending) {
+		struct pending p = s->pending[s->next_pending++];
+
+		if (read_reply(s, command_steps[p.cmd], out) < 0) {
+			set_state(s, STATE_FAILED);
+			return -1;
+		}
+		if (on_reply(s, &p, result ? &handler_failure : out) < 0)
+			result = -1;
+	}
+	s->npending = s->next_pending = 0;
+	return result;
+}
+
+/* ------------------------------------------------------------ greeting */
+
+int smtp_greet(struct smtp_session *s, const char *domain, bool lmtp, struct outcome *out)
+{
+	if (collect_replies(s, out) < 0)
+		return -1;
+	set_state(s, STATE_HELLO);
+	if (queue_command(s, lmtp ? CMD_LHLO : CMD_EHLO, 0, out, "%s %s",
+	                  lmtp ? "LHLO" : "EHLO", domain) < 0 ||
+	    collect_replies(s, out) < 0)
+		return -1;
+	if (s->ehlo_refused) {
+		memset(&s->caps, 0, sizeof(s->caps));
+		if (queue_command(s, CMD_HELO, 0, out, "HELO %s", domain) < 0 ||
+		    collect_replies(s, out) < 0)
+			return -1;
+	}
+	set_state(s, STATE_READY);
+	return 0;
+}
+
+/* ------------------------------------------------------------ transaction */
+
+/* Judge the RCPT replies: all accepted, or a failure naming every refusal. */
+static int judge_recipients(struct smtp_session *s, struct outcome *out)
+{
+	const struct smtp_transaction *t = s->txn;
+	size_t refused = 0, permanent = 0, first = 0;
+	char list[OUTCOME_TEXT_MAX] = "";
+	size_t used = 0;
+
+	for (size_t i = 0; i < t->nrcpts; i++) {
+		const struct rcpt_status *st = &s->rcpt_status[i];
+		int n;
+
+		if (st->code / 100 == 2)
+			continue;
+		if (refused++ == 0)
+			first = i;
+		if (st->code / 100 == 5)
+			permanent++;
+		n = snprintf(list + used, sizeof(list) - used, "%s<%s> %d%s%s %s",
+		             used ? "; " : "", t->rcpts[i], st->code,
+		             st->enhanced[0] ? " " : "", st->enhanced, st->text);
+		if (n > 0 && (size_t)n < sizeof(list) - used)
+			used += (size_t)n;
+	}
+	if (refused == 0)
+		return 0;
+
+	enum outcome_class cls = permanent ? OUTCOME_RCPT_REFUSED : OUTCOME_TEMPORARY;
+	if (refused == 1) {
+		const struct rcpt_status *st = &s->rcpt_status[first];
+
+		outcome_fail(out, cls, "rcpt", "recipient <%s> refused%s", t->rcpts[first],
+		             t->nrcpts > 1 ? ", nothing sent" : "");
+		outcome_set_reply(out, st->code, st->enhanced, st->text);
+	} else {
+		outcome_fail(out, cls, "rcpt", "%zu of %zu recipients refused, nothing sent: %s",
+		             refused, t->nrcpts, list);
+	}
+	return -1;
+}
+
+/* Stream the spool as the DATA body: dot-stuffed, in large blocks. */
+static int send_body(struct smtp_session *s, struct outcome *out)
+{
+	const struct smtp_transaction *t = s->txn;
+	bool at_line_start = true;
+	off_t offset = 0;
+
+	while (offset < t->body_size) {
+		size_t want = t->body_size - offset > BODY_BLOCK ? BODY_BLOCK
+		              : (size_t)(t->body_size - offset);
+		ssize_t n = pread(t->body_fd, s->body_in, want, offset);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return outcome_fail(out, OUTCOME_IO, "data", "cannot read the spooled message: %s",
+			                    n == 0 ? "file shrank" : strerror(errno));
+		offset += n;
+		size_t stuffed = message_dotstuff(s->body_in, (size_t)n, &at_line_start, s->body_out);
+		if (net_write(s->conn, s->body_out, stuffed, "data", out) < 0)
+			return -1;
+	}
+	log_transcript_note("(message body: %lld octets)", (long long)t->body_size);
+	return queue_command(s, CMD_END_OF_DATA, 0, out, ".");
+}
+
+int smtp_send_mail(struct smtp_session *s, const struct smtp_transaction *t, struct outcome *out)
+{
+	char params[96] = "";
+
+	if (s->state != STATE_READY)
+		return outcome_fail(out, OUTCOME_INTERNAL, "mail", "session not ready (state %s)",
+		                    state_names[s->state]);
+	if (s->caps.size_limit && (unsigned long long)t->body_size > s->caps.size_limit)
+		return outcome_fail(out, OUTCOME_REFUSED, "mail",
+		                    "message is %lld octets, %s accepts at most %llu",
+		                    (long long)t->body_size, net_peer(s->conn), s->caps.size_limit);
+	if (s->caps.size_offered)
+		snprintf(params, sizeof(params), " SIZE=%lld", (long long)t->body_size);
+	if (t->body_8bit && s->caps.eightbitmime)
+		snprintf(params + strlen(params), sizeof(params) - strlen(params), " BODY=8BITMIME");
+
+	free(s->rcpt_status);
+	s->rcpt_status = calloc(t->nrcpts ? t->nrcpts : 1, sizeof(*s->rcpt_status));
+	if (!s->rcpt_status)
+		return outcome_fail(out, OUTCOME_OS, "rcpt", "out of memory");
+	s->txn = t;
+	s->mail_accepted = false;
+	s->data_accepted = false;
+
+	set_state(s, STATE_ENVELOPE);
+	if (queue_command(s, CMD_MAIL, 0, out, "MAIL FROM:<%s>%s", t->from, params) < 0 ||
+	    collect_replies(s, out) < 0)
+		goto failed;
+	for (size_t i = 0; i < t->nrcpts; i++)
+		if (queue_command(s, CMD_RCPT, i, out, "RCPT TO:<%s>", t->rcpts[i]) < 0 ||
+		    collect_replies(s, out) < 0)
+			goto failed;
+	if (judge_recipients(s, out) < 0)
+		goto failed;
+
+	set_state(s, STATE_DATA);
+	if (queue_command(s, CMD_DATA, 0, out, "DATA") < 0 || collect_replies(s, out) < 0)
+		goto failed;
+	set_state(s, STATE_BODY);
+	if (send_body(s, out) < 0 || collect_replies(s, out) < 0)
+		goto failed;
+	set_state(s, STATE_READY);
+	return 0;
+
+failed:
+	/* A refused command leaves the connection usable (a broken connection
+	 * has already set STATE_FAILED). A refusal after MAIL was accepted
+	 * leaves the transaction open: RSET closes it. A refused MAIL opened
+	 * none, and a verdict on the body ends it. */
+	if (s->state == STATE_FAILED)
+		return -1;
+	if (s->state == STATE_BODY || !s->mail_accepted) {
+		set_state(s, STATE_READY);
+		return -1;
+	}
+	if (s->state == STATE_ENVELOPE || s->state == STATE_DATA) {
+		struct outcome ignored;
+
+		outcome_clear(&ignored);
+		if (queue_command(s, CMD_RSET, 0, &ignored, "RSET") == 0 &&
+		    collect_replies(s, &ignored) == 0) {
+			set_state(s, STATE_READY);
+			return -1;
+		}
+	}
+	set_state(s, STATE_FAILED);
+	return -1;
+}
+
+void smtp_quit(struct smtp_session *s)
+{
+	struct outcome ignored;
+
+	if (s->state == STATE_FAILED)
+		return;
+	outcome_clear(&ignored);
+	if (queue_command(s, CMD_QUIT, 0, &ignored, "QUIT") == 0)
+		collect_replies(s, &ignored);
+	set_state(s, STATE_QUIT);
+}

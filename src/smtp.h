@@ -1,0 +1,87 @@
+/* smtp.h - the SMTP client: replies, EHLO capabilities, the transaction.
+ *
+ * The engine is an explicit state machine over a FIFO of commands waiting
+ * for replies. A command is queued (written into the connection's output
+ * buffer), and replies are collected later, matched to the queue in order,
+ * each by the handler of its command. Without PIPELINING the driver collects
+ * after every command; with it, MAIL, every RCPT and DATA go out as one write
+ * and the same handlers run (RFC 2920). */
+#ifndef POSTIE_SMTP_H
+#define POSTIE_SMTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "net.h"
+#include "outcome.h"
+
+#define SMTP_LINE_MAX 512          /* octets in one reply line, CRLF excluded */
+#define SMTP_REPLY_LINES_MAX 100   /* lines in one multi-line reply */
+
+/* ---- replies ---- */
+struct smtp_reply {
+	int code;                  /* 0 until the first line is parsed */
+	char enhanced[16];         /* RFC 3463 code of the first line, or "" */
+	unsigned nlines;
+	size_t text_len;
+	/* The text of every line after the code (and the enhanced code), lines
+	 * separated by '\n'. */
+	char text[SMTP_REPLY_LINES_MAX * (SMTP_LINE_MAX + 1)];
+};
+
+/* Start a new reply. */
+void smtp_reply_begin(struct smtp_reply *r);
+
+/* Add one line (CRLF removed). Returns 1 when the reply is complete, 0 when
+ * more lines follow, -1 when the line breaks RFC 5321 (no code, a code that
+ * changes between lines, too long, too many lines), with a reason in err. */
+int smtp_reply_add_line(struct smtp_reply *r, const char *line, size_t len,
+                        char *err, size_t errlen);
+
+/* ---- capabilities from EHLO ---- */
+struct smtp_caps {
+	bool esmtp;                /* EHLO was accepted */
+	bool pipelining, eightbitmime, smtputf8, starttls, chunking, dsn, enhancedstatuscodes;
+	bool size_offered;
+	unsigned long long size_limit;   /* 0: no limit announced */
+	char auth[256];            /* mechanisms offered, space separated */
+};
+
+/* Parse the lines of a 250 reply to EHLO (the first line is the greeting
+ * domain and is skipped). Unknown keywords are ignored. */
+void smtp_caps_parse(struct smtp_caps *caps, const struct smtp_reply *ehlo_reply);
+
+/* ---- the session ---- */
+struct smtp_session;
+
+struct smtp_transaction {
+	const char *from;              /* envelope sender; "" for the null sender */
+	char *const *rcpts;
+	size_t nrcpts;
+	int body_fd;                   /* spool: CRLF text, read with pread from 0 */
+	off_t body_size;
+	bool body_8bit;
+};
+
+struct smtp_session *smtp_session_new(struct net_conn *conn, struct outcome *out);
+void smtp_session_free(struct smtp_session *s);
+
+/* Read the greeting and introduce ourselves (EHLO, HELO if EHLO is refused). */
+int smtp_greet(struct smtp_session *s, const char *domain, bool lmtp, struct outcome *out);
+
+const struct smtp_caps *smtp_session_caps(const struct smtp_session *s);
+
+/* Run one mail transaction. On success the server's final reply is kept
+ * (smtp_last_reply). If any recipient is refused nothing is sent: RSET, and
+ * OUTCOME_RCPT_REFUSED naming every refused address (OUTCOME_TEMPORARY when
+ * all refusals were temporary). */
+int smtp_send_mail(struct smtp_session *s, const struct smtp_transaction *t,
+                   struct outcome *out);
+
+const struct smtp_reply *smtp_last_reply(const struct smtp_session *s);
+
+/* Say QUIT and read the answer (errors are ignored: the work is done). */
+void smtp_quit(struct smtp_session *s);
+
+#endif

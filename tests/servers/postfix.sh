@@ -1,0 +1,356 @@
+# tests/servers/postfix.sh - a throwaway Postfix smarthost for integration tests.
+# Source it after lib.sh. Each call to postfix_start builds a private instance
+# under $TEST_TMP (config, queue, data, log, Maildirs) that listens on
+# 127.0.0.1 only, on a port picked at start, so test files can run in
+# parallel. Nothing under /etc/postfix is read except the shared metadata
+# (postfix-files, dynamicmaps.cf) that the Postfix tools need.
+#
+# The instance accepts mail from 127.0.0.0/8 for alice, bob, carol, dave and
+# eve @example.test and delivers it to Maildirs under $PF_MAILDIR/<user>/.
+# Unknown users are refused at RCPT (550 5.1.1); other domains are refused
+# (no relay). It is stricter than a default Postfix 3.7: bare <LF> in the
+# client's input and unauthorised pipelining are rejected, as Postfix 3.9
+# does, so a sloppy client fails here first.
+#
+# Exports: PF_PORT PF_DIR PF_MAILDIR PF_LOG (and PF_CONF PF_QUEUE).
+
+PF_USERS="alice bob carol dave eve"
+PF_DAEMON_DIR=/usr/lib/postfix/sbin
+PF_POSTFIX=/usr/sbin/postfix
+# Maildirs belong to this unprivileged user (virtual delivery runs as it).
+PF_VUSER=nobody
+
+# postfix_start [MAIN.CF-LINE...]: start an instance; extra lines are appended
+# to main.cf (e.g. "smtpd_discard_ehlo_keywords = chunking").
+postfix_start() {
+	[ "$(id -u)" -eq 0 ] ||
+		skip_all "needs root to start Postfix (run make check as root)"
+	[ -x "$PF_POSTFIX" ] && [ -x "$PF_DAEMON_DIR/master" ] ||
+		skip_all "Postfix is not installed (install the postfix package)"
+	id postfix >/dev/null 2>&1 && getent group postdrop >/dev/null 2>&1 ||
+		skip_all "the postfix user or postdrop group is missing (reinstall the postfix package)"
+	[ -n "${FREEPORT:-}" ] && [ -x "$FREEPORT" ] ||
+		bail "FREEPORT='${FREEPORT:-}' is not an executable (build tests/tools/freeport first)"
+
+	PF_DIR=$(mktemp -d "$TEST_TMP/postfix.XXXXXX") || bail "mktemp failed"
+	chmod 755 "$PF_DIR"
+	PF_CONF=$PF_DIR/etc
+	PF_QUEUE=$PF_DIR/queue
+	PF_MAILDIR=$PF_DIR/maildir
+	PF_LOG=$PF_DIR/maillog
+	# Registered first, so a half-started instance is stopped too.
+	at_exit "postfix_stop '$PF_DIR'"
+
+	# The queue directory is root's (Postfix creates the subdirectories with
+	# their owners); the data directory is left for Postfix to create, as it
+	# must belong to the postfix user.
+	mkdir "$PF_CONF" "$PF_QUEUE" "$PF_MAILDIR" || bail "mkdir under $PF_DIR failed"
+	chown "$PF_VUSER" "$PF_MAILDIR" || bail "chown $PF_VUSER $PF_MAILDIR failed"
+	_pf_vuid=$(id -u "$PF_VUSER") && _pf_vgid=$(id -g "$PF_VUSER") ||
+		bail "no user $PF_VUSER"
+
+	for _pf_user in $PF_USERS; do
+		printf '%s@example.test %s/\n' "$_pf_user" "$_pf_user"
+	done >"$PF_CONF/vmailbox"
+	_pf_write_main_cf "$@"
+
+	# The port is free when chosen but may be taken before master binds it
+	# (another test starting at the same moment), so retry a few times.
+	_pf_try=0
+	while :; do
+		_pf_try=$((_pf_try + 1))
+		PF_PORT=$("$FREEPORT") || bail "$FREEPORT failed"
+		_pf_write_master_cf
+		if "$PF_POSTFIX" -c "$PF_CONF" start >>"$PF_DIR/start.out" 2>&1; then
+			break
+		fi
+		if [ $_pf_try -ge 3 ]; then
+			_pf_diag_files
+			bail "Postfix did not start (see the log above)"
+		fi
+		# A failed start leaves no master behind; try again on a new port.
+		wait_until 2 _pf_master_gone "$PF_DIR" || true
+	done
+
+	if ! wait_until 15 _pf_accepts "$PF_PORT"; then
+		_pf_diag_files
+		bail "Postfix does not accept connections on 127.0.0.1:$PF_PORT"
+	fi
+	export PF_PORT PF_DIR PF_MAILDIR PF_LOG PF_CONF PF_QUEUE
+}
+
+_pf_write_main_cf() {
+	# Everything is set here; nothing is read from /etc/postfix/main.cf.
+	cat >"$PF_CONF/main.cf" <<EOF
+compatibility_level = 3.6
+queue_directory = $PF_QUEUE
+data_directory = $PF_DIR/data
+daemon_directory = $PF_DAEMON_DIR
+command_directory = /usr/sbin
+meta_directory = /etc/postfix
+shlib_directory = /usr/lib/postfix
+mail_owner = postfix
+setgid_group = postdrop
+syslog_name = postfix-test-${PF_DIR##*.}
+maillog_file = $PF_LOG
+maillog_file_prefixes = $PF_DIR
+
+myhostname = mx.example.test
+mydomain = example.test
+myorigin = \$myhostname
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+biff = no
+alias_maps =
+alias_database =
+local_recipient_maps =
+
+# No DNS, and no mail leaves this server.
+smtpd_peername_lookup = no
+smtp_dns_support_level = disabled
+lmtp_dns_support_level = disabled
+default_transport = error:this test server sends no mail out
+relay_transport = error:this test server does not relay
+
+virtual_mailbox_domains = example.test
+virtual_mailbox_base = $PF_MAILDIR
+virtual_mailbox_maps = texthash:$PF_CONF/vmailbox
+virtual_uid_maps = static:$_pf_vuid
+virtual_gid_maps = static:$_pf_vgid
+virtual_mailbox_limit = 0
+message_size_limit = 0
+
+smtpd_client_restrictions = permit_mynetworks, reject
+smtpd_relay_restrictions = reject_unauth_destination
+smtpd_recipient_restrictions =
+smtpd_reject_unlisted_recipient = yes
+
+# Deliver what the client sent: no headers added, rewritten or dropped on the
+# way (Message-Id, Date, From, X-Original-To), only the trace fields.
+local_header_rewrite_clients =
+always_add_missing_headers = no
+enable_original_recipient = no
+# Keep Bcc (and the rest) as sent, so a client that fails to remove Bcc is
+# caught by the test instead of hidden by the server.
+message_drop_headers =
+
+# Strict, like Postfix 3.9: bare <LF> and out-of-turn pipelining are errors.
+smtpd_forbid_bare_newline = reject
+smtpd_forbid_bare_newline_exclusions =
+smtpd_forbid_unauth_pipelining = yes
+
+# Nothing should ever be deferred in these tests; if it is, keep it visible
+# in the queue rather than retrying.
+queue_run_delay = 1h
+minimal_backoff_time = 1h
+maximal_backoff_time = 1h
+EOF
+	for _pf_line in "$@"; do
+		printf '%s\n' "$_pf_line"
+	done >>"$PF_CONF/main.cf"
+}
+
+_pf_write_master_cf() {
+	# Only the services these tests use; no chroot anywhere.
+	cat >"$PF_CONF/master.cf" <<EOF
+127.0.0.1:$PF_PORT inet n - n - - smtpd
+cleanup   unix  n - n - 0 cleanup
+qmgr      unix  n - n 300 1 qmgr
+rewrite   unix  - - n - - trivial-rewrite
+bounce    unix  - - n - 0 bounce
+defer     unix  - - n - 0 bounce
+trace     unix  - - n - 0 bounce
+verify    unix  - - n - 1 verify
+flush     unix  n - n 1000? 0 flush
+showq     unix  n - n - - showq
+error     unix  - - n - - error
+retry     unix  - - n - - error
+discard   unix  - - n - - discard
+anvil     unix  - - n - 1 anvil
+virtual   unix  - n n - - virtual
+postlog   unix-dgram n - n - 1 postlogd
+EOF
+}
+
+# _pf_accepts PORT: a TCP connect to 127.0.0.1:PORT succeeds. POSIX sh has no
+# sockets; bash (essential on Debian) does.
+_pf_accepts() {
+	timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "$1" 2>/dev/null
+}
+
+_pf_diag_files() {
+	diag "Postfix start output ($PF_DIR/start.out):"
+	[ -f "$PF_DIR/start.out" ] && diag "$(cat "$PF_DIR/start.out")"
+	diag "Postfix log ($PF_LOG):"
+	[ -f "$PF_LOG" ] && diag "$(cat "$PF_LOG")"
+	return 0
+}
+
+# _pf_master_pid DIR: print the PID recorded by that instance's master.
+_pf_master_pid() {
+	_pf_pid=
+	[ -f "$1/queue/pid/master.pid" ] || return 1
+	read -r _pf_pid <"$1/queue/pid/master.pid" || true
+	case $_pf_pid in
+	'' | *[!0-9]*) return 1 ;;
+	esac
+	echo "$_pf_pid"
+}
+
+# _pf_is_master PID DIR: PID is still that instance's master (not a zombie,
+# not a recycled PID).
+_pf_is_master() {
+	[ -r "/proc/$1/environ" ] || return 1
+	case $(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null) in
+	Z | X | '') return 1 ;;
+	esac
+	tr '\000' '\n' <"/proc/$1/environ" 2>/dev/null |
+		grep -qFx "MAIL_CONFIG=$2/etc"
+}
+
+_pf_master_gone() {
+	_pf_gone_pid=$(_pf_master_pid "$1") || return 0
+	! _pf_is_master "$_pf_gone_pid" "$1"
+}
+
+# postfix_stop [DIR]: stop the instance in DIR (default: $PF_DIR); idempotent.
+postfix_stop() {
+	_pf_stop_dir=${1:-${PF_DIR:-}}
+	[ -n "$_pf_stop_dir" ] && [ -d "$_pf_stop_dir/etc" ] || return 0
+	_pf_stop_pid=$(_pf_master_pid "$_pf_stop_dir") || return 0
+	_pf_is_master "$_pf_stop_pid" "$_pf_stop_dir" || return 0
+	# "abort" sends master the same SIGTERM as "stop", but does not sleep a
+	# whole second before its first check; we poll for the exit ourselves.
+	"$PF_POSTFIX" -c "$_pf_stop_dir/etc" abort >/dev/null 2>&1 || true
+	if ! wait_until 5 _pf_master_gone "$_pf_stop_dir"; then
+		diag "Postfix master $_pf_stop_pid lingers; killing it"
+		kill -KILL "$_pf_stop_pid" 2>/dev/null || true
+		wait_until 2 _pf_master_gone "$_pf_stop_dir" || true
+	fi
+	# master's children (smtpd, qmgr, ...) share its process group and get
+	# SIGTERM from it; give them a moment so nothing outlives the test.
+	wait_until 5 _pf_group_gone "$_pf_stop_pid" ||
+		diag "Postfix processes of group $_pf_stop_pid are still running"
+	return 0
+}
+
+_pf_group_gone() {
+	! ps -e -o pgid= 2>/dev/null | grep -qx " *$1"
+}
+
+# mail_count USER: number of messages in USER's Maildir new/.
+mail_count() {
+	maildir_files "$1" | wc -l | tr -d ' '
+}
+
+# maildir_files USER: the delivered message files, oldest first, one a line.
+maildir_files() {
+	[ -d "$PF_MAILDIR/$1/new" ] || return 0
+	# Maildir names start with the delivery time, so name order is arrival
+	# order (to the second); ls -tr breaks ties within a second.
+	ls -tr "$PF_MAILDIR/$1/new" | sed "s|^|$PF_MAILDIR/$1/new/|"
+}
+
+# wait_for_delivery USER COUNT [SECONDS]: wait (default 15 s) until USER has
+# COUNT messages, then until Postfix is idle; succeed if it is exactly COUNT.
+wait_for_delivery() {
+	_pf_want=$2
+	wait_until "${3:-15}" _pf_has_at_least "$1" "$_pf_want" || true
+	postfix_wait_idle
+	_pf_got=$(mail_count "$1")
+	[ "$_pf_got" -eq "$_pf_want" ] && return 0
+	diag "$1 has $_pf_got message(s), expected $_pf_want"
+	return 1
+}
+
+_pf_has_at_least() {
+	[ "$(mail_count "$1")" -ge "$2" ]
+}
+
+# postfix_queue_empty: no message is waiting or being delivered.
+postfix_queue_empty() {
+	[ -z "$(find "$PF_QUEUE/maildrop" "$PF_QUEUE/incoming" \
+		"$PF_QUEUE/active" "$PF_QUEUE/deferred" "$PF_QUEUE/hold" \
+		-type f 2>/dev/null | head -1)" ]
+}
+
+# postfix_idle: every SMTP session has ended and the queue is empty, so any
+# message the server accepted has been delivered (or deferred, see above).
+postfix_idle() {
+	[ "$(grep -c 'smtpd\[[0-9]*\]: connect from ' "$PF_LOG")" -eq \
+		"$(grep -c 'smtpd\[[0-9]*\]: disconnect from ' "$PF_LOG")" ] &&
+		postfix_queue_empty
+}
+
+# postfix_wait_idle [SECONDS]: bounded wait (default 10 s) for postfix_idle.
+postfix_wait_idle() {
+	wait_until "${1:-10}" postfix_idle && return 0
+	diag "Postfix is not idle after ${1:-10} s; queue:"
+	diag "$(find "$PF_QUEUE/incoming" "$PF_QUEUE/active" \
+		"$PF_QUEUE/deferred" "$PF_QUEUE/hold" -type f 2>/dev/null)"
+	return 1
+}
+
+# assert_no_mail USER: TAP assertion that nothing arrived for USER.
+assert_no_mail() {
+	postfix_wait_idle || true
+	# The last session may have ended a moment before its log line was
+	# written; a short pause covers that.
+	sleep 0.3
+	postfix_wait_idle 2 || true
+	_pf_got=$(mail_count "$1")
+	if [ "$_pf_got" -eq 0 ]; then
+		pass "$1 received no mail"
+	else
+		fail "$1 received no mail" "$1 has $_pf_got message(s):
+$(for _pf_f in $(maildir_files "$1"); do cat "$_pf_f"; echo ----; done)"
+	fi
+}
+
+# assert_queue_empty: TAP assertion that Postfix holds no message.
+assert_queue_empty() {
+	postfix_wait_idle || true
+	if postfix_queue_empty; then pass "Postfix queue is empty"; else
+		fail "Postfix queue is empty" "$(postfix_log_tail)"
+	fi
+}
+
+# message_without_trace FILE: print the delivered message without the trace
+# fields that delivery put on top (Return-Path, Delivered-To, X-Original-To,
+# Received, each with its continuation lines); the rest is copied byte for
+# byte. Maildir files have LF line endings.
+message_without_trace() {
+	[ -f "$1" ] || { diag "no such message file: $1"; return 1; }
+	_pf_skip=$(awk '
+		/^[ \t]/ && intrace { n++; next }
+		{
+			name = tolower($0); sub(/:.*/, "", name)
+			if (name == "return-path" || name == "delivered-to" ||
+			    name == "x-original-to" || name == "received") {
+				intrace = 1; n++; next
+			}
+			exit
+		}
+		END { print n + 0 }' "$1")
+	tail -n "+$((_pf_skip + 1))" "$1"
+}
+
+# message_return_path FILE: the address in the Return-Path field, with <>.
+message_return_path() {
+	sed -n 's/^Return-Path: *//p; /^$/q' "$1" | head -1
+}
+
+# postfix_session_summary: the last "disconnect from" line's command counts,
+# e.g. "ehlo=1 mail=1 rcpt=2 data=1 quit=1 commands=6", once it is logged.
+postfix_session_summary() {
+	wait_until 5 grep -q 'smtpd\[[0-9]*\]: disconnect from ' "$PF_LOG" || true
+	grep 'smtpd\[[0-9]*\]: disconnect from ' "$PF_LOG" | tail -1 |
+		sed 's/.*: disconnect from [^ ]* //'
+}
+
+# postfix_log_tail [LINES]: the end of the mail log, for diagnostics.
+postfix_log_tail() {
+	tail -n "${1:-20}" "$PF_LOG" 2>/dev/null
+}
