@@ -483,7 +483,8 @@ static int add_address(struct parser *ps, const struct word_run *local,
 	if (out.too_long)
 		return fail(ps, "address too long");
 	if (address_list_add(ps->list, out.s) < 0)
-		return fail(ps, "out of memory");
+		return fail(ps, ps->list->n >= ADDRESS_LIST_MAX ? "too many addresses (more than 1000)"
+		                                                 : "out of memory");
 	return 0;
 }
 
@@ -707,6 +708,8 @@ int address_list_add(struct address_list *list, const char *addr)
 
 	if (address_list_contains(list, addr))
 		return 0;
+	if (list->n >= ADDRESS_LIST_MAX)
+		return -1;
 	if (list->n == list->cap && grow(list) < 0)
 		return -1;
 	copy = strdup(addr);

@@ -11,6 +11,9 @@
 #include <stddef.h>
 
 #define ADDRESS_MAX 998   /* longest addr-spec we accept (one header line) */
+/* Most addresses one list holds: the recipients of one message. Postfix's
+ * default per-message limit too; it also bounds the duplicate check. */
+#define ADDRESS_LIST_MAX 1000
 
 struct address_list {
 	char **items;       /* heap strings, e.g. "user@example.org" or "\"a b\"@x" */
@@ -26,7 +29,8 @@ int address_list_parse(const char *text, size_t len, struct address_list *list,
                        char *err, size_t errlen);
 
 /* Append `addr` unless an equal address is already there (local part
- * compared exactly, domain case-insensitively). Returns 0, -1 on ENOMEM. */
+ * compared exactly, domain case-insensitively). Returns 0, or -1 on ENOMEM
+ * or when the list already holds ADDRESS_LIST_MAX addresses. */
 int address_list_add(struct address_list *list, const char *addr);
 
 bool address_list_contains(const struct address_list *list, const char *addr);

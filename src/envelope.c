@@ -47,7 +47,10 @@ int envelope_finish(struct envelope *env, const struct invocation *inv,
 	if (header_rcpts)
 		for (size_t i = 0; i < header_rcpts->n; i++)
 			if (address_list_add(&env->rcpts, header_rcpts->items[i]) < 0)
-				return outcome_fail(out, OUTCOME_OS, "message", "out of memory");
+				return env->rcpts.n >= ADDRESS_LIST_MAX
+				       ? outcome_fail(out, OUTCOME_BAD_MESSAGE, "message",
+				                      "more than %d recipients", ADDRESS_LIST_MAX)
+				       : outcome_fail(out, OUTCOME_OS, "message", "out of memory");
 	if (env->rcpts.n == 0) {
 		if (inv->read_recipients)
 			return outcome_fail(out, OUTCOME_BAD_MESSAGE, "message",

@@ -240,7 +240,10 @@ int log_write_record(const char *path, const char *time_format,
 		format_outcome(value, sizeof(value), rec->outcome);
 		used = append_field(line, used, sizeof(line), "error", value);
 	} else if (rec->smtp_code) {
-		snprintf(value, sizeof(value), "%d %s", rec->smtp_code, rec->smtp_text ? rec->smtp_text : "");
+		const char *enhanced = rec->smtp_enhanced ? rec->smtp_enhanced : "";
+
+		snprintf(value, sizeof(value), "%d%s%s %s", rec->smtp_code, enhanced[0] ? " " : "",
+		         enhanced, rec->smtp_text ? rec->smtp_text : "");
 		used = append_field(line, used, sizeof(line), "smtp", value);
 	}
 	used = append_field(line, used, sizeof(line), "exit", outcome_exit_name(rec->exit_status));

@@ -41,6 +41,7 @@ struct log_record {
 	long long size;            /* -1 when the message was not read */
 	const struct outcome *outcome;
 	int smtp_code;             /* the server's last word on success */
+	const char *smtp_enhanced;
 	const char *smtp_text;
 	int exit_status;
 };

@@ -99,6 +99,7 @@ static void write_log(const struct account *acct, const struct envelope *env,
 		.size = msg->fd >= 0 ? (long long)msg->size : -1,
 		.outcome = result,
 		.smtp_code = final->code,
+		.smtp_enhanced = final->enhanced,
 		.smtp_text = final->text,
 		.exit_status = outcome_exit_status(result->cls),
 	};

@@ -382,6 +382,11 @@ static void test_many_addresses(void)
 	rc = address_list_parse(text, len, &list, err, sizeof(err));
 	is_int(rc, 0, "second parse");
 	is_int((long long)list.n, 1000, "second parse adds no duplicates");
+	/* The list is full: a new address is refused, with the reason. */
+	rc = address_list_parse("one@more", 8, &list, err, sizeof(err));
+	is_int(rc, -1, "address %d is refused", ADDRESS_LIST_MAX + 1);
+	is_str(err, "too many addresses (more than 1000)", "the error says why");
+	is_int(address_list_add(&list, "u5@x"), 0, "a duplicate of a listed address is still fine");
 	address_list_free(&list);
 	free(text);
 }
@@ -401,12 +406,15 @@ static void test_list_api(void)
 	is_int(address_list_add(&list, "\"a@b\"@X"), 0, "add quoted local part with @");
 	ok(address_list_contains(&list, "\"a@b\"@x"), "quoted '@' is not the separator");
 	ok(!address_list_contains(&list, "\"a@B\"@x"), "quoted local part compared exactly");
+	is_int(address_list_add(&list, "\"a\\\"@b\"@x"), 0, "add escaped quote before '@'");
+	ok(address_list_contains(&list, "\"a\\\"@b\"@X"), "escaped quote does not end the quotes");
+	ok(!address_list_contains(&list, "\"a\\\"@c\"@x"), "local part after escaped quote compared");
 	is_int(address_list_add(&list, "root"), 0, "add bare");
 	ok(address_list_contains(&list, "root"), "contains bare");
 	ok(!address_list_contains(&list, "root@x"), "bare is not root@x");
 	is_int(address_list_add(&list, "a@ex\xc3\x84mple.org"), 0, "add UTF-8 domain");
 	ok(!address_list_contains(&list, "a@ex\xc3\xa4mple.org"), "non-ASCII not case-folded");
-	is_int((long long)list.n, 4, "four distinct addresses");
+	is_int((long long)list.n, 5, "five distinct addresses");
 
 	/* A short error buffer truncates, never overflows. */
 	is_int(address_list_parse("\"x", 2, &list, err, sizeof(err)), -1, "error into small buffer");
