@@ -72,7 +72,10 @@ done_testing() {
 at_exit() { cleanup_cmds="$1; $cleanup_cmds"; }
 run_cleanups() { eval "$cleanup_cmds"; }
 trap 'run_cleanups' EXIT
-trap 'exit 130' INT TERM
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 141' PIPE
+trap 'exit 143' TERM
 
 # A private scratch directory, removed at exit.
 TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/postie-test.XXXXXX") || bail "mktemp failed"
@@ -81,12 +84,12 @@ at_exit "rm -rf '$TEST_TMP'"
 
 # wait_until SECONDS CMD...: poll CMD every 0.1 s until it succeeds; bounded.
 wait_until() {
-	limit=$(($1 * 10)); shift
-	i=0
-	while [ $i -lt $limit ]; do
+	_wait_limit=$(($1 * 10)); shift
+	_wait_i=0
+	while [ $_wait_i -lt $_wait_limit ]; do
 		"$@" && return 0
 		sleep 0.1
-		i=$((i + 1))
+		_wait_i=$((_wait_i + 1))
 	done
 	return 1
 }
