@@ -104,6 +104,17 @@ run_postie() {
 	stderr=$(cat "$TEST_TMP/stderr")
 }
 
+# error_line DESCRIPTION: stderr (of the last run_postie) is exactly one
+# line, the "postie: ..." outcome line.
+error_line() {
+	if [ "$(wc -l <"$TEST_TMP/stderr")" -eq 1 ] &&
+		[ "${stderr#postie: }" != "$stderr" ]; then
+		pass "$1"
+	else
+		fail "$1" "stderr: '$stderr'"
+	fi
+}
+
 # write_config FILE HOST PORT [EXTRA-LINES]: a minimal plain-SMTP account.
 write_config() {
 	cat >"$1" <<CONF

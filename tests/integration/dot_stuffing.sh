@@ -5,12 +5,8 @@
 . "${TESTS_SRCDIR:?run the tests with make check}/lib.sh"
 . "$TESTS_SRCDIR/servers/postfix.sh"
 
-[ -x "${POSTIE:-}" ] ||
-	bail "postie is not built: POSTIE='${POSTIE:-}' is not an executable (run make)"
 # No CHUNKING, so the message has to go through DATA and its dot-stuffing.
-postfix_start "smtpd_discard_ehlo_keywords = chunking"
-conf=$TEST_TMP/postierc
-write_config "$conf" 127.0.0.1 "$PF_PORT"
+postfix_start_with_account "smtpd_discard_ehlo_keywords = chunking"
 
 headers() {
 	printf '%s\n' \

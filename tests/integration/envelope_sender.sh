@@ -4,11 +4,7 @@
 . "${TESTS_SRCDIR:?run the tests with make check}/lib.sh"
 . "$TESTS_SRCDIR/servers/postfix.sh"
 
-[ -x "${POSTIE:-}" ] ||
-	bail "postie is not built: POSTIE='${POSTIE:-}' is not an executable (run make)"
-postfix_start
-conf=$TEST_TMP/postierc
-write_config "$conf" 127.0.0.1 "$PF_PORT"
+postfix_start_with_account
 
 printf '%s\n' \
 	'From: Sender <sender@example.test>' \

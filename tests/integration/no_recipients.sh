@@ -4,21 +4,7 @@
 . "${TESTS_SRCDIR:?run the tests with make check}/lib.sh"
 . "$TESTS_SRCDIR/servers/postfix.sh"
 
-[ -x "${POSTIE:-}" ] ||
-	bail "postie is not built: POSTIE='${POSTIE:-}' is not an executable (run make)"
-postfix_start
-conf=$TEST_TMP/postierc
-write_config "$conf" 127.0.0.1 "$PF_PORT"
-
-# error_line DESCRIPTION: stderr is exactly one line, "postie: ...".
-error_line() {
-	if [ "$(wc -l <"$TEST_TMP/stderr")" -eq 1 ] &&
-		[ "${stderr#postie: }" != "$stderr" ]; then
-		pass "$1"
-	else
-		fail "$1" "stderr: '$stderr'"
-	fi
-}
+postfix_start_with_account
 
 printf '%s\n' \
 	'From: Sender <sender@example.test>' \

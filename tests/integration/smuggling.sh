@@ -7,14 +7,10 @@
 . "${TESTS_SRCDIR:?run the tests with make check}/lib.sh"
 . "$TESTS_SRCDIR/servers/postfix.sh"
 
-[ -x "${POSTIE:-}" ] ||
-	bail "postie is not built: POSTIE='${POSTIE:-}' is not an executable (run make)"
 # Smuggling is a DATA problem: no CHUNKING, so postie has to use DATA. The
 # fixture rejects bare <LF> (550) and keeps bare <CR> as data, so a leak of
 # either shows up as a failed send or as a wrong byte in the Maildir.
-postfix_start "smtpd_discard_ehlo_keywords = chunking"
-conf=$TEST_TMP/postierc
-write_config "$conf" 127.0.0.1 "$PF_PORT"
+postfix_start_with_account "smtpd_discard_ehlo_keywords = chunking"
 
 headers='From: Sender <sender@example.test>
 To: alice@example.test

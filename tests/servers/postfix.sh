@@ -21,6 +21,17 @@ PF_POSTFIX=/usr/sbin/postfix
 # Maildirs belong to this unprivileged user (virtual delivery runs as it).
 PF_VUSER=nobody
 
+# postfix_start_with_account [MAIN.CF-LINE...]: check that postie is built,
+# start an instance (as postfix_start), and write $conf, a postie config
+# whose default account submits to it.
+postfix_start_with_account() {
+	[ -x "${POSTIE:-}" ] ||
+		bail "postie is not built: POSTIE='${POSTIE:-}' is not an executable (run make)"
+	postfix_start "$@"
+	conf=$TEST_TMP/postierc
+	write_config "$conf" 127.0.0.1 "$PF_PORT"
+}
+
 # postfix_start [MAIN.CF-LINE...]: start an instance; extra lines are appended
 # to main.cf (e.g. "smtpd_discard_ehlo_keywords = chunking").
 postfix_start() {
