@@ -158,28 +158,97 @@ static void format_address(const struct sockaddr *sa, socklen_t len, char *buf, 
 		snprintf(buf, size, "?");
 }
 
+/* Resolve host:service before `deadline`. Returns 0 or a getaddrinfo error
+ * code; *timed_out tells a lookup that did not finish in time. */
+static int resolve(const char *host, const char *service, long long deadline,
+                   struct addrinfo **res, bool *timed_out)
+{
+	struct addrinfo numeric = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+	                            .ai_flags = AI_NUMERICHOST };
+	struct lookup {
+		struct addrinfo hints;
+		struct gaicb req;
+		char service[16];
+		char name[];
+	} *lk;
+	struct gaicb *list[1];
+	size_t name_len = strlen(host) + 1;
+	int err;
+
+	*timed_out = false;
+	/* An address needs no lookup (and no helper thread). */
+	if (getaddrinfo(host, service, &numeric, res) == 0)
+		return 0;
+
+	/* glibc's asynchronous lookup, so the time spent in DNS counts against
+	 * the connect deadline. The request lives on the heap: if it cannot be
+	 * cancelled, a helper thread still holds it, so it is then not freed. */
+	lk = malloc(sizeof(*lk) + name_len);
+	if (!lk)
+		return EAI_MEMORY;
+	memcpy(lk->name, host, name_len);
+	snprintf(lk->service, sizeof(lk->service), "%s", service);
+	lk->hints = (struct addrinfo){ .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+	                               .ai_flags = AI_ADDRCONFIG };
+	lk->req = (struct gaicb){ .ar_name = lk->name, .ar_service = lk->service,
+	                          .ar_request = &lk->hints };
+	list[0] = &lk->req;
+	err = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL);
+	if (err) {
+		free(lk);
+		return err;
+	}
+	for (;;) {
+		long long left = deadline - now_ms();
+		struct timespec ts = { .tv_sec = left / 1000, .tv_nsec = (left % 1000) * 1000000 };
+
+		if (left <= 0) {
+			err = EAI_AGAIN;
+		} else {
+			err = gai_suspend((const struct gaicb *const *)list, 1, &ts);
+			if (err == EAI_INTR)
+				continue;
+		}
+		if (err == 0 || err == EAI_ALLDONE)
+			break;
+		if (gai_cancel(&lk->req) != EAI_CANCELED && gai_error(&lk->req) == EAI_INPROGRESS) {
+			*timed_out = true;
+			return EAI_AGAIN;   /* lk deliberately not freed: still in use */
+		}
+		break;
+	}
+	err = gai_error(&lk->req);
+	if (err == EAI_CANCELED) {
+		*timed_out = true;
+		err = EAI_AGAIN;
+	}
+	if (err == 0)
+		*res = lk->req.ar_result;
+	free(lk);
+	return err;
+}
+
 struct net_conn *net_connect(const char *host, int port, const char *source_ip,
                              int timeout, struct outcome *out)
 {
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-	                          .ai_flags = AI_ADDRCONFIG };
 	struct addrinfo *res = NULL, *ai;
 	char service[16], addr[INET6_ADDRSTRLEN + 1] = "";
 	long long deadline = now_ms() + (long long)timeout * 1000;
 	int err = 0, fd = -1, gai;
+	bool timed_out;
 	struct net_conn *c;
 
 	snprintf(service, sizeof(service), "%d", port);
-	gai = getaddrinfo(host, service, &hints, &res);
+	gai = resolve(host, service, deadline, &res, &timed_out);
 	if (gai == EAI_NONAME || gai == EAI_NODATA || gai == EAI_ADDRFAMILY) {
 		outcome_fail(out, OUTCOME_NO_HOST, "connect",
 		             "cannot resolve host %s: %s", host, gai_strerror(gai));
 		return NULL;
 	}
 	if (gai) {
-		outcome_fail(out, OUTCOME_TEMPORARY, "connect",
-		             "cannot resolve host %s: %s", host,
-		             gai == EAI_SYSTEM ? strerror(errno) : gai_strerror(gai));
+		outcome_fail(out, OUTCOME_TEMPORARY, "connect", "cannot resolve host %s: %s", host,
+		             timed_out ? "no answer from DNS in time"
+		             : gai == EAI_SYSTEM ? strerror(errno) : gai_strerror(gai));
 		return NULL;
 	}
 
