@@ -20,4 +20,20 @@ int account_check(const struct account *acct, struct outcome *out);
  * 465 for implicit TLS) and 2003 for LMTP. */
 int account_port(const struct account *acct);
 
+/* The credentials for AUTH. The user is acct->user, else the login of a
+ * matching ~/.netrc entry. The secret, first source that has one:
+ * `password`; `passwordeval` (run with /bin/sh -c, stdin from /dev/null, the
+ * first line of its stdout; a non-zero exit -> OUTCOME_CONFIG naming the
+ * command's exit status and the first line of its stderr); ~/.netrc
+ * (`machine HOST login USER password PASS`, or `default`); a prompt on
+ * /dev/tty when one can be opened (echo off). `host` is the smarthost name
+ * as configured. *user and *secret are malloc'd; free them with
+ * account_free_secret(), which wipes. Fails with OUTCOME_CONFIG, step
+ * "auth" ("no password for account 'x': set password or passwordeval"). */
+int account_credentials(const struct account *acct, const char *host, char **user,
+                        char **secret, struct outcome *out);
+
+/* Wipe and free a secret (NULL is fine). */
+void account_free_secret(char *secret);
+
 #endif

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <idn2.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -725,4 +726,27 @@ void address_list_free(struct address_list *list)
 		free(list->items[i]);
 	free(list->items);
 	memset(list, 0, sizeof(*list));
+}
+
+int address_host_to_ascii(const char *host, char **ascii, char *err, size_t errlen)
+{
+	bool is_ascii = true;
+	int rc;
+
+	for (const char *p = host; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			is_ascii = false;
+	if (is_ascii) {
+		*ascii = strdup(host);
+		if (!*ascii)
+			snprintf(err, errlen, "out of memory");
+		return *ascii ? 0 : -1;
+	}
+	rc = idn2_to_ascii_8z(host, ascii, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
+	if (rc != IDN2_OK) {
+		*ascii = NULL;
+		snprintf(err, errlen, "%s", idn2_strerror(rc));
+		return -1;
+	}
+	return 0;
 }

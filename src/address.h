@@ -37,4 +37,10 @@ bool address_list_contains(const struct address_list *list, const char *addr);
 
 void address_list_free(struct address_list *list);
 
+/* A host name as DNS and certificates know it: a name with non-ASCII
+ * labels converted to its A-label form with libidn2 (IDNA 2008, with the
+ * UTS#46 mapping), an ASCII name or an address literal copied as it is.
+ * *ascii is malloc'd. Returns 0, or -1 with libidn2's reason in err. */
+int address_host_to_ascii(const char *host, char **ascii, char *err, size_t errlen);
+
 #endif

@@ -87,10 +87,8 @@ static const struct command commands[] = {
 	SETTING(source_ip, .kind = KIND_TEXT),
 	SETTING(domain, .kind = KIND_TEXT),
 	SETTING(from, .kind = KIND_TEXT),
-	SETTING(tls, .kind = KIND_TLS,
-	        MISSING("TLS", NULL, "use 'tls off'")),
-	SETTING(auth, .kind = KIND_WORD, .words = AUTH_WORDS, .fold_case = true, .bare = "on",
-	        MISSING("SMTP authentication", "off", "use 'auth off'")),
+	SETTING(tls, .kind = KIND_TLS),
+	SETTING(auth, .kind = KIND_WORD, .words = AUTH_WORDS, .fold_case = true, .bare = "on"),
 	SETTING(tls_starttls, .kind = KIND_BOOL),
 	SETTING(protocol, .kind = KIND_PROTOCOL, .words = "smtp|lmtp",
 	        MISSING("LMTP", NULL, "use 'protocol smtp'")),
@@ -283,7 +281,7 @@ static void init_account(struct account *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->timeout = CONFIG_DEFAULT_TIMEOUT;
-	a->tls = TLS_SETTING_OFF;
+	a->tls = TLS_SETTING_ON;      /* unlike msmtp: plain text must be asked for */
 	a->tls_starttls = true;
 	a->protocol = PROTOCOL_SMTP;
 	a->remove_bcc_headers = true;

@@ -38,7 +38,7 @@ struct account {
 	char *domain;                    /* EHLO argument; NULL: use the host name */
 	char *from;                      /* envelope sender */
 	char *auth;                      /* NULL or "off": none; "on"; or a mechanism name */
-	enum tls_setting tls;
+	enum tls_setting tls;            /* default on */
 	bool tls_starttls;               /* default true */
 	enum smtp_protocol protocol;
 	char *logfile;

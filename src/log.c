@@ -105,6 +105,8 @@ void log_transcript(bool from_server, const char *line, size_t len)
 }
 
 static void transcript_vformat(const char *prefix, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+static void transcript_vformat(const char *prefix, const char *fmt, va_list ap)
 {
 	char text[LOG_LINE_MAX];
 	int n = vsnprintf(text, sizeof(text), fmt, ap);
@@ -134,6 +136,21 @@ void log_debug(const char *fmt, ...)
 	va_start(ap, fmt);
 	transcript_vformat("--- ", fmt, ap);
 	va_end(ap);
+}
+
+void log_warning(const char *fmt, ...)
+{
+	char text[LOG_LINE_MAX], shown[LOG_LINE_MAX];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	log_escape(shown, sizeof(shown), text, (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1);
+	fprintf(stderr, "postie: warning: %s\n", shown);
 }
 
 /* "<what happened>[: <code> <enhanced> <server text>]", escaped. */

@@ -21,6 +21,10 @@ void log_transcript_note(const char *fmt, ...) __attribute__((format(printf, 1, 
 /* Internal detail for -v (state changes). */
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A warning on stderr, "postie: warning: ...", for a run that goes on
+ * (e.g. tls_certcheck off). */
+void log_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Copy `src` to `dst` (always NUL-terminated), showing control characters,
  * DEL and bytes that are not valid UTF-8 as \r, \n, \t or \xHH, so remote
  * text cannot move the cursor or fake a line. Returns the length written. */

@@ -1,6 +1,6 @@
 /* main.c - wire the pipeline together and turn its outcome into an exit status.
  *
- *   argv -> cli -> config -> account -> message -> envelope -> smtp -> report
+ *   argv -> cli -> config -> account -> message -> envelope -> session -> report
  *
  * Every stage returns 0 or -1 with a struct outcome; only this file chooses
  * the exit status (through outcome_exit_status) and prints the result. */
@@ -22,8 +22,8 @@
 #include "envelope.h"
 #include "log.h"
 #include "message.h"
-#include "net.h"
 #include "outcome.h"
+#include "session.h"
 #include "smtp.h"
 
 #ifndef PACKAGE_VERSION
@@ -37,26 +37,10 @@ static void print_version(void)
 	       gnutls_check_version(NULL), gsasl_check_version(NULL), idn2_check_version(NULL));
 }
 
-/* The name we give in EHLO: the account's `domain`, else this host's name
- * as the kernel knows it (no DNS lookup on the send path). */
-static const char *hello_domain(const struct account *acct, char *buf, size_t size)
-{
-	if (acct->domain)
-		return acct->domain;
-	if (gethostname(buf, size) < 0 || buf[0] == '\0')
-		return "localhost";
-	buf[size - 1] = '\0';
-	return buf;
-}
-
 /* Hand one message to the smarthost. On success *final holds its last reply. */
 static int deliver(const struct account *acct, const struct envelope *env,
                    const struct message *msg, struct smtp_reply *final, struct outcome *out)
 {
-	char hostname[256];
-	struct net_conn *conn;
-	struct smtp_session *session;
-	int result = -1;
 	const struct smtp_transaction txn = {
 		.from = env->from,
 		.rcpts = env->rcpts.items,
@@ -65,22 +49,16 @@ static int deliver(const struct account *acct, const struct envelope *env,
 		.body_size = msg->size,
 		.body_8bit = msg->has_8bit,
 	};
+	struct session *session = session_open(acct, out);
+	int result = -1;
 
-	conn = net_connect(acct->host, account_port(acct), acct->source_ip, acct->timeout, out);
-	if (!conn)
+	if (!session)
 		return -1;
-	session = smtp_session_new(conn, out);
-	if (session) {
-		if (smtp_greet(session, hello_domain(acct, hostname, sizeof(hostname)),
-		               acct->protocol == PROTOCOL_LMTP, out) == 0 &&
-		    smtp_send_mail(session, &txn, out) == 0) {
-			result = 0;
-			*final = *smtp_last_reply(session);
-		}
-		smtp_quit(session);
-		smtp_session_free(session);
+	if (session_send(session, &txn, out) == 0) {
+		*final = *session_last_reply(session);
+		result = 0;
 	}
-	net_close(conn);
+	session_close(session);
 	return result;
 }
 

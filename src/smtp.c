@@ -17,6 +17,8 @@
 enum smtp_state {
 	STATE_GREETING,   /* connected, waiting for the banner */
 	STATE_HELLO,      /* EHLO/HELO sent */
+	STATE_TLS,        /* STARTTLS sent; the caller runs the handshake */
+	STATE_AUTH,       /* in a SASL exchange */
 	STATE_READY,      /* between transactions */
 	STATE_ENVELOPE,   /* MAIL/RCPT sent */
 	STATE_DATA,       /* DATA sent, waiting for 354 */
@@ -26,21 +28,22 @@ enum smtp_state {
 };
 
 static const char *const state_names[] = {
-	[STATE_GREETING] = "greeting", [STATE_HELLO] = "hello", [STATE_READY] = "ready",
+	[STATE_GREETING] = "greeting", [STATE_HELLO] = "hello", [STATE_TLS] = "tls",
+	[STATE_AUTH] = "auth", [STATE_READY] = "ready",
 	[STATE_ENVELOPE] = "envelope", [STATE_DATA] = "data", [STATE_BODY] = "body",
 	[STATE_QUIT] = "quit", [STATE_FAILED] = "failed",
 };
 
 enum smtp_command {
 	CMD_GREETING,     /* not sent: the banner is the reply to connecting */
-	CMD_EHLO, CMD_LHLO, CMD_HELO, CMD_MAIL, CMD_RCPT, CMD_DATA, CMD_END_OF_DATA,
-	CMD_RSET, CMD_QUIT,
+	CMD_EHLO, CMD_LHLO, CMD_HELO, CMD_STARTTLS, CMD_MAIL, CMD_RCPT, CMD_DATA,
+	CMD_END_OF_DATA, CMD_RSET, CMD_QUIT,
 };
 
 /* The step each command belongs to, as users see it in error messages. */
 static const char *const command_steps[] = {
 	[CMD_GREETING] = "greeting", [CMD_EHLO] = "ehlo", [CMD_LHLO] = "lhlo",
-	[CMD_HELO] = "helo", [CMD_MAIL] = "mail", [CMD_RCPT] = "rcpt", [CMD_DATA] = "data",
+	[CMD_HELO] = "helo", [CMD_STARTTLS] = "tls", [CMD_MAIL] = "mail", [CMD_RCPT] = "rcpt", [CMD_DATA] = "data",
 	[CMD_END_OF_DATA] = "data", [CMD_RSET] = "rset", [CMD_QUIT] = "quit",
 };
 
@@ -373,6 +376,15 @@ static int on_reply(struct smtp_session *s, const struct pending *p, struct outc
 		if (cls == 2)
 			return 0;
 		return reply_failure(s, step, OUTCOME_REFUSED, out, "HELO refused");
+	case CMD_STARTTLS:
+		if (r->code == 220)
+			return 0;
+		/* Temporary or not, going on without TLS is not an option. */
+		reply_failure(s, step, OUTCOME_NOT_PERMITTED, out, "%s refused STARTTLS",
+		              net_peer(s->conn));
+		if (cls == 4)
+			out->cls = OUTCOME_NOT_PERMITTED;
+		return -1;
 	case CMD_MAIL:
 		if (cls == 2) {
 			s->mail_accepted = true;
@@ -451,6 +463,184 @@ int smtp_greet(struct smtp_session *s, const char *domain, bool lmtp, struct out
 	}
 	set_state(s, STATE_READY);
 	return 0;
+}
+
+/* ------------------------------------------------------------ STARTTLS */
+
+int smtp_starttls(struct smtp_session *s, struct outcome *out)
+{
+	size_t injected;
+
+	if (s->state != STATE_READY)
+		return outcome_fail(out, OUTCOME_INTERNAL, "tls", "STARTTLS in state %s",
+		                    state_names[s->state]);
+	if (!s->caps.starttls)
+		return outcome_fail(out, OUTCOME_NOT_PERMITTED, "tls",
+		                    "%s does not offer STARTTLS, and the account says tls on: "
+		                    "nothing sent in the clear", net_peer(s->conn));
+	set_state(s, STATE_TLS);
+	if (queue_command(s, CMD_STARTTLS, 0, out, "STARTTLS") < 0 ||
+	    collect_replies(s, out) < 0) {
+		if (s->state != STATE_FAILED)
+			set_state(s, STATE_READY);
+		return -1;
+	}
+	injected = net_pending_input(s->conn);
+	if (injected > 0) {
+		set_state(s, STATE_FAILED);
+		return outcome_fail(out, OUTCOME_PROTOCOL, "tls",
+		                    "%s sent %zu octets after its 220 to STARTTLS, before "
+		                    "encryption (an injection attack, or a broken server); "
+		                    "nothing more sent", net_peer(s->conn), injected);
+	}
+	return 0;
+}
+
+int smtp_rehello(struct smtp_session *s, const char *domain, bool lmtp, struct outcome *out)
+{
+	memset(&s->caps, 0, sizeof(s->caps));
+	set_state(s, STATE_HELLO);
+	if (queue_command(s, lmtp ? CMD_LHLO : CMD_EHLO, 0, out, "%s %s",
+	                  lmtp ? "LHLO" : "EHLO", domain) < 0 ||
+	    collect_replies(s, out) < 0)
+		return -1;
+	if (s->ehlo_refused) {
+		set_state(s, STATE_FAILED);
+		return reply_failure(s, "ehlo", OUTCOME_PROTOCOL, out, "EHLO refused after STARTTLS");
+	}
+	set_state(s, STATE_READY);
+	return 0;
+}
+
+/* ------------------------------------------------------------ AUTH */
+
+/* RFC 4954 lets an AUTH command line be this long; a longer initial
+ * response waits for the server's first (empty) 334. */
+#define AUTH_LINE_MAX 12288
+
+/* Write a line whose secret part the transcript must not show. */
+static int write_secret_line(struct smtp_session *s, const char *visible, const char *secret,
+                             struct outcome *out)
+{
+	char shown[128];
+
+	snprintf(shown, sizeof(shown), "%s%s<redacted>", visible, visible[0] ? " " : "");
+	log_transcript(false, shown, strlen(shown));
+	if ((visible[0] && (net_write(s->conn, visible, strlen(visible), "auth", out) < 0 ||
+	                    net_write(s->conn, " ", 1, "auth", out) < 0)) ||
+	    net_write(s->conn, secret, strlen(secret), "auth", out) < 0 ||
+	    net_write(s->conn, "\r\n", 2, "auth", out) < 0)
+		return -1;
+	return 0;
+}
+
+static int write_plain_line(struct smtp_session *s, const char *line, struct outcome *out)
+{
+	log_transcript(false, line, strlen(line));
+	if (net_write(s->conn, line, strlen(line), "auth", out) < 0 ||
+	    net_write(s->conn, "\r\n", 2, "auth", out) < 0)
+		return -1;
+	return 0;
+}
+
+/* Abandon the exchange with "*" (RFC 4954 4) and read the server's answer. */
+static void cancel_auth(struct smtp_session *s)
+{
+	struct outcome ignored;
+
+	outcome_clear(&ignored);
+	if (write_plain_line(s, "*", &ignored) < 0 || net_flush(s->conn, "auth", &ignored) < 0 ||
+	    read_reply(s, "auth", &ignored) < 0)
+		set_state(s, STATE_FAILED);
+}
+
+int smtp_auth(struct smtp_session *s, const char *mech, struct sasl_exchange *x,
+              struct outcome *out)
+{
+	char *response = NULL, *deferred = NULL;
+	char command[96];
+	bool client_done;
+	int r, result = -1;
+
+	if (s->state != STATE_READY)
+		return outcome_fail(out, OUTCOME_INTERNAL, "auth", "AUTH in state %s",
+		                    state_names[s->state]);
+	set_state(s, STATE_AUTH);
+	r = sasl_step(x, NULL, &response, out);
+	if (r < 0)
+		goto done;
+	client_done = r == 0;
+	snprintf(command, sizeof(command), "AUTH %s", mech);
+	if (response[0] && strlen(command) + 1 + strlen(response) <= AUTH_LINE_MAX - 2) {
+		r = write_secret_line(s, command, response, out);
+	} else if (response[0]) {
+		deferred = response;
+		response = NULL;
+		r = write_plain_line(s, command, out);
+	} else if (client_done) {
+		/* A client-first mechanism with an empty initial response. */
+		strncat(command, " =", sizeof(command) - strlen(command) - 1);
+		r = write_plain_line(s, command, out);
+	} else {
+		r = write_plain_line(s, command, out);
+	}
+	sasl_free_response(response);
+	response = NULL;
+	if (r < 0)
+		goto broken;
+
+	for (int round = 0; round < 16; round++) {
+		if (net_flush(s->conn, "auth", out) < 0 || read_reply(s, "auth", out) < 0)
+			goto broken;
+		if (s->reply.code == 235) {
+			if (!sasl_may_succeed(x)) {
+				/* SCRAM: the server never proved it knows the password. */
+				outcome_fail(out, OUTCOME_NOT_PERMITTED, "auth",
+				             "%s accepted AUTH %s without completing the exchange",
+				             net_peer(s->conn), mech);
+				goto done;
+			}
+			result = 0;
+			goto done;
+		}
+		if (s->reply.code != 334) {
+			reply_failure(s, "auth", OUTCOME_NOT_PERMITTED, out, "AUTH %s refused", mech);
+			goto done;
+		}
+		if (deferred) {
+			r = write_secret_line(s, "", deferred, out);
+			sasl_free_response(deferred);
+			deferred = NULL;
+		} else if (client_done) {
+			cancel_auth(s);
+			outcome_fail(out, OUTCOME_PROTOCOL, "auth", "%s asked for more after AUTH %s was "
+			             "complete", net_peer(s->conn), mech);
+			goto done;
+		} else {
+			r = sasl_step(x, s->reply.text, &response, out);
+			if (r < 0) {
+				cancel_auth(s);
+				goto done;
+			}
+			client_done = r == 0;
+			r = write_secret_line(s, "", response, out);
+			sasl_free_response(response);
+			response = NULL;
+		}
+		if (r < 0)
+			goto broken;
+	}
+	cancel_auth(s);
+	outcome_fail(out, OUTCOME_PROTOCOL, "auth", "AUTH %s did not end after 16 rounds", mech);
+	goto done;
+
+broken:
+	set_state(s, STATE_FAILED);
+done:
+	sasl_free_response(deferred);
+	if (s->state != STATE_FAILED)
+		set_state(s, STATE_READY);
+	return result;
 }
 
 /* ------------------------------------------------------------ transaction */
@@ -595,7 +785,9 @@ void smtp_quit(struct smtp_session *s)
 {
 	struct outcome ignored;
 
-	if (s->state == STATE_FAILED)
+	/* Nothing to say on a broken connection, nor in plain text to a server
+	 * that has begun a TLS handshake. */
+	if (s->state == STATE_FAILED || s->state == STATE_TLS)
 		return;
 	outcome_clear(&ignored);
 	if (queue_command(s, CMD_QUIT, 0, &ignored, "QUIT") == 0)

@@ -15,6 +15,7 @@
 
 #include "net.h"
 #include "outcome.h"
+#include "sasl.h"
 
 #define SMTP_LINE_MAX 512          /* octets in one reply line, CRLF excluded */
 #define SMTP_REPLY_LINES_MAX 100   /* lines in one multi-line reply */
@@ -71,6 +72,25 @@ void smtp_session_free(struct smtp_session *s);
 int smtp_greet(struct smtp_session *s, const char *domain, bool lmtp, struct outcome *out);
 
 const struct smtp_caps *smtp_session_caps(const struct smtp_session *s);
+
+/* STARTTLS (RFC 3207), sent alone. After its 220 no byte may be waiting:
+ * anything there came before encryption and would be read as if it came
+ * after (an injection attack), so that is OUTCOME_PROTOCOL and nothing more
+ * is sent. A server that does not offer STARTTLS or refuses it ->
+ * OUTCOME_NOT_PERMITTED. On success the caller starts TLS on the
+ * connection, then calls smtp_rehello(). Step "tls". */
+int smtp_starttls(struct smtp_session *s, struct outcome *out);
+
+/* EHLO (or LHLO) again after TLS; the capabilities from before are
+ * forgotten, as RFC 3207 requires. */
+int smtp_rehello(struct smtp_session *s, const char *domain, bool lmtp, struct outcome *out);
+
+/* AUTH (RFC 4954) with a started SASL exchange. The transcript shows the
+ * command and its responses as "<redacted>". Refused (5xx) ->
+ * OUTCOME_NOT_PERMITTED with the server's reply; 4xx -> OUTCOME_TEMPORARY.
+ * Step "auth". */
+int smtp_auth(struct smtp_session *s, const char *mech, struct sasl_exchange *x,
+              struct outcome *out);
 
 /* Run one mail transaction. On success the server's final reply is kept
  * (smtp_last_reply). If any recipient is refused nothing is sent: RSET, and

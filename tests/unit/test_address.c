@@ -427,6 +427,27 @@ static void test_list_api(void)
 	ok(list.items == NULL, "free twice is harmless");
 }
 
+static void test_host_to_ascii(void)
+{
+	char *ascii = NULL, err[128] = "";
+
+	is_int(address_host_to_ascii("mail.example.org", &ascii, err, sizeof(err)), 0, "ASCII host");
+	is_str(ascii, "mail.example.org", "ASCII host is unchanged");
+	free(ascii);
+	is_int(address_host_to_ascii("smtp.b\xc3\xbc" "cher.example", &ascii, err, sizeof(err)), 0,
+	       "IDN host converts");
+	is_str(ascii, "smtp.xn--bcher-kva.example", "IDN host in A-label form");
+	free(ascii);
+	is_int(address_host_to_ascii("SMTP.B\xc3\x9c" "CHER.example", &ascii, err, sizeof(err)), 0,
+	       "upper-case IDN host converts");
+	is_str(ascii, "smtp.xn--bcher-kva.example", "upper case is mapped (UTS#46)");
+	free(ascii);
+	ascii = (char *)"unchanged";
+	is_int(address_host_to_ascii("bad\xff.example", &ascii, err, sizeof(err)), -1,
+	       "invalid UTF-8 is refused");
+	ok(ascii == NULL && err[0] != '\0', "with a reason (%s)", err);
+}
+
 int main(void)
 {
 	test_table();
@@ -436,5 +457,6 @@ int main(void)
 	test_comment_depth();
 	test_many_addresses();
 	test_list_api();
+	test_host_to_ascii();
 	return tap_done();
 }

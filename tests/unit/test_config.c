@@ -262,7 +262,7 @@ static void test_builtin_defaults(void)
 	is_str(a->host, "h", "host on a last line without newline");
 	is_int(a->port, 0, "port unset");
 	is_int(a->timeout, CONFIG_DEFAULT_TIMEOUT, "default timeout");
-	is_int(a->tls, TLS_SETTING_OFF, "tls off by default");
+	is_int(a->tls, TLS_SETTING_ON, "tls on by default");
 	ok(a->tls_starttls, "tls_starttls on by default");
 	ok(a->remove_bcc_headers, "remove_bcc_headers on by default");
 	ok(a->allow_from_override, "allow_from_override on by default");
@@ -476,27 +476,20 @@ static void test_home_from_passwd(void)
 static const struct {
 	const char *desc, *text, *account, *want;
 } unsupported_cases[] = {
-	{ "bare tls", "account a\nhost h\ntls\n", "a",
-	  NSY(3, "tls on", "TLS", "use 'tls off'") },
-	{ "tls on then off", "account a\ntls on\ntls off\n", "a", "" },
-	{ "defaults tls, account off", "defaults\ntls on\naccount a\ntls off\n", "a", "" },
-	{ "tls from defaults", "defaults\ntls on\naccount a\nhost h\n", "a",
-	  NSY(2, "tls on", "TLS", "use 'tls off'") },
-	{ "child turns it off", "account p\ntls on\naccount c : p\ntls off\n", "c", "" },
-	{ "parent keeps it", "account p\ntls on\naccount c : p\ntls off\n", "p",
-	  NSY(2, "tls on", "TLS", "use 'tls off'") },
-	{ "copied to child", "account p\ntls on\naccount c : p\n", "c",
-	  NSY(2, "tls on", "TLS", "use 'tls off'") },
+	/* `queue on` stands for any setting that needs a missing feature. */
+	{ "queue on", "account a\nhost h\nqueue on\n", "a", NSY(3, "queue on", "the mail queue", "use 'queue off'") },
+	{ "queue on then off", "account a\nqueue on\nqueue off\n", "a", "" },
+	{ "defaults queue, account off", "defaults\nqueue on\naccount a\nqueue off\n", "a", "" },
+	{ "queue from defaults", "defaults\nqueue on\naccount a\nhost h\n", "a", NSY(2, "queue on", "the mail queue", "use 'queue off'") },
+	{ "child turns it off", "account p\nqueue on\naccount c : p\nqueue off\n", "c", "" },
+	{ "parent keeps it", "account p\nqueue on\naccount c : p\nqueue off\n", "p", NSY(2, "queue on", "the mail queue", "use 'queue off'") },
+	{ "copied to child", "account p\nqueue on\naccount c : p\n", "c", NSY(2, "queue on", "the mail queue", "use 'queue off'") },
 	{ "parent's default-only objection not copied",
-	  "defaults\ntls on\naccount p\ndefaults\ntls off\naccount c : p\n", "c", "" },
-	{ "other account unaffected", "account a\ntls on\naccount b\nhost h\n", "b", "" },
-	{ "auth mechanism", "account a\nauth PLAIN\n", "a",
-	  NSY(2, "auth plain", "SMTP authentication", "use 'auth off'") },
-	{ "auth off", "account a\nauth on\nauth off\n", "a", "" },
-	{ "fixed order, not file order", "account a\nqueue on\ntls on\n", "a",
-	  NSY(3, "tls on", "TLS", "use 'tls off'") },
-	{ "latest line that turned it on", "account a\nauth login\nauth plain\n", "a",
-	  NSY(3, "auth plain", "SMTP authentication", "use 'auth off'") },
+	  "defaults\nqueue on\naccount p\ndefaults\nqueue off\naccount c : p\n", "c", "" },
+	{ "other account unaffected", "account a\nqueue on\naccount b\nhost h\n", "b", "" },
+	{ "tls and auth are supported", "account a\ntls on\nauth plain\n", "a", "" },
+	{ "fixed order, not file order", "account a\nlog_format json\nqueue on\n", "a", NSY(3, "queue on", "the mail queue", "use 'queue off'") },
+	{ "latest line that turned it on", "account a\nqueue auto\nqueue on\n", "a", NSY(3, "queue on", "the mail queue", "use 'queue off'") },
 	{ "lmtp", "account a\nprotocol lmtp\n", "a",
 	  NSY(2, "protocol lmtp", "LMTP", "use 'protocol smtp'") },
 	{ "proxy_host", "account a\nproxy_host proxy.example\n", "a",
@@ -583,7 +576,7 @@ static void test_password_never_shown(void)
 		config_free(&cfg);
 	}
 
-	parse_good("account a\nhost h\npassword s3cr3tpw\ntls on\n", &cfg, "password with tls");
+	parse_good("account a\nhost h\npassword s3cr3tpw\nqueue on\n", &cfg, "password with an objection");
 	ok(strstr(must_find(&cfg, "a")->unsupported, "s3cr3tpw") == NULL,
 	   "objection does not show the password");
 	ok(cfg.holds_password, "holds_password");
@@ -605,7 +598,7 @@ static void test_account_choice(void)
 
 	parse_good("account a\nhost a.example.org\n"
 	           "account nohost\nport 25\n"
-	           "account withtls : a\ntls\n"
+	           "account withqueue : a\nqueue on\n"
 	           "account default : a\n",
 	           &cfg, "accounts to choose from");
 	ok(account_select(&cfg, "a", &chosen, &out) == 0 && chosen && !strcmp(chosen->name, "a"),
@@ -625,9 +618,9 @@ static void test_account_choice(void)
 	   "account without host fails the check");
 	is_str(out.text, LABEL ":3: account 'nohost' has no 'host'", "no host: message");
 	outcome_clear(&out);
-	ok(account_check(must_find(&cfg, "withtls"), &out) == -1 && out.cls == OUTCOME_CONFIG,
-	   "account needing TLS fails the check");
-	is_str(out.text, NSY(6, "tls on", "TLS", "use 'tls off'"), "unsupported: message");
+	ok(account_check(must_find(&cfg, "withqueue"), &out) == -1 && out.cls == OUTCOME_CONFIG,
+	   "account needing the queue fails the check");
+	is_str(out.text, NSY(6, "queue on", "the mail queue", "use 'queue off'"), "unsupported: message");
 	config_free(&cfg);
 
 	parse_good("account a\nhost h\n", &cfg, "no default account");

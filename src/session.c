@@ -1,0 +1,177 @@
+/* session.c - open a ready SMTP session for an account: connect, greet,
+ * TLS (STARTTLS or implicit), AUTH. The policy of what is safe lives here;
+ * the protocol steps live in net.c, tls.c, smtp.c and sasl.c. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "account.h"
+#include "address.h"
+#include "log.h"
+#include "net.h"
+#include "sasl.h"
+#include "session.h"
+#include "tls.h"
+
+struct session {
+	const struct account *acct;
+	char *host;                  /* acct->host in ASCII (IDNA) */
+	char *tls_name;              /* the name the certificate must carry */
+	struct net_conn *conn;
+	struct tls_session *tls;
+	struct smtp_session *smtp;
+	char hello[256];             /* our name in EHLO */
+};
+
+/* The name we give in EHLO: the account's `domain`, else this host's name
+ * as the kernel knows it (no DNS lookup on the send path). */
+static void choose_hello_name(const struct account *acct, char *buf, size_t size)
+{
+	if (acct->domain) {
+		snprintf(buf, size, "%s", acct->domain);
+		return;
+	}
+	if (gethostname(buf, size) < 0 || buf[0] == '\0')
+		snprintf(buf, size, "localhost");
+	buf[size - 1] = '\0';
+}
+
+static int start_tls(struct session *s, struct outcome *out)
+{
+	const struct account *a = s->acct;
+	const struct tls_params params = {
+		.host = s->tls_name,
+		.trust_file = a->tls_trust_file,
+		.crl_file = a->tls_crl_file,
+		.fingerprint = a->tls_fingerprint,
+		.cert_file = a->tls_cert_file,
+		.key_file = a->tls_key_file,
+		.certcheck = a->tls_certcheck,
+		.priorities = a->tls_priorities,
+		.min_dh_prime_bits = a->tls_min_dh_prime_bits,
+		.timeout = a->timeout,
+	};
+	char desc[256];
+
+	if (!a->tls_certcheck && !a->tls_fingerprint)
+		log_warning("tls_certcheck is off: the identity of %s is not verified", s->tls_name);
+	s->tls = tls_start(s->conn, &params, out);
+	if (!s->tls)
+		return -1;
+	if (log_verbose()) {
+		tls_describe(s->tls, desc, sizeof(desc));
+		log_debug("TLS established: %s", desc);
+	}
+	return 0;
+}
+
+static int authenticate(struct session *s, struct outcome *out)
+{
+	const struct account *a = s->acct;
+	struct sasl_params params = {
+		.host = s->host,
+		.tls_active = s->tls != NULL,
+		.tls_off_explicit = a->tls == TLS_SETTING_OFF,
+	};
+	char mech[64], *user = NULL, *secret = NULL, *cb_data = NULL;
+	struct sasl_exchange *x;
+	int result = -1;
+
+	if (s->tls && tls_channel_binding(s->tls, &params.cb_type, &cb_data) == 0)
+		params.cb_data_b64 = cb_data;
+	if (sasl_choose(a->auth, smtp_session_caps(s->smtp)->auth, &params, mech, sizeof(mech),
+	                out) < 0)
+		goto done;
+	if (sasl_needs_password(mech)) {
+		if (account_credentials(a, a->host, &user, &secret, out) < 0)
+			goto done;
+		params.user = user;
+		params.password = secret;
+	} else {
+		params.user = a->user;
+	}
+	log_debug("AUTH mechanism %s", mech);
+	x = sasl_start(mech, &params, out);
+	if (!x)
+		goto done;
+	result = smtp_auth(s->smtp, mech, x, out);
+	sasl_finish(x);
+done:
+	account_free_secret(secret);
+	account_free_secret(user);
+	free(cb_data);
+	return result;
+}
+
+static bool auth_wanted(const struct account *a)
+{
+	return a->auth && strcmp(a->auth, "off") != 0;
+}
+
+struct session *session_open(const struct account *acct, struct outcome *out)
+{
+	struct session *s = calloc(1, sizeof(*s));
+	char err[128];
+	bool lmtp = acct->protocol == PROTOCOL_LMTP;
+
+	if (!s) {
+		outcome_fail(out, OUTCOME_OS, "connect", "out of memory");
+		return NULL;
+	}
+	s->acct = acct;
+	if (address_host_to_ascii(acct->host, &s->host, err, sizeof(err)) < 0 ||
+	    address_host_to_ascii(acct->tls_host_override ? acct->tls_host_override : acct->host,
+	                          &s->tls_name, err, sizeof(err)) < 0) {
+		outcome_fail(out, OUTCOME_CONFIG, "config", "%s:%u: account '%s': host name: %s",
+		             acct->origin.file ? acct->origin.file : "?", acct->origin.line,
+		             acct->name, err);
+		goto failed;
+	}
+	choose_hello_name(acct, s->hello, sizeof(s->hello));
+
+	s->conn = net_connect(s->host, account_port(acct), acct->source_ip, acct->timeout, out);
+	if (!s->conn)
+		goto failed;
+	if (acct->tls == TLS_SETTING_ON && !acct->tls_starttls && start_tls(s, out) < 0)
+		goto failed;
+	s->smtp = smtp_session_new(s->conn, out);
+	if (!s->smtp || smtp_greet(s->smtp, s->hello, lmtp, out) < 0)
+		goto failed;
+	if (acct->tls == TLS_SETTING_ON && acct->tls_starttls &&
+	    (smtp_starttls(s->smtp, out) < 0 || start_tls(s, out) < 0 ||
+	     smtp_rehello(s->smtp, s->hello, lmtp, out) < 0))
+		goto failed;
+	if (auth_wanted(acct) && authenticate(s, out) < 0)
+		goto failed;
+	return s;
+
+failed:
+	session_close(s);
+	return NULL;
+}
+
+int session_send(struct session *s, const struct smtp_transaction *t, struct outcome *out)
+{
+	return smtp_send_mail(s->smtp, t, out);
+}
+
+const struct smtp_reply *session_last_reply(const struct session *s)
+{
+	return smtp_last_reply(s->smtp);
+}
+
+void session_close(struct session *s)
+{
+	if (!s)
+		return;
+	if (s->smtp) {
+		smtp_quit(s->smtp);
+		smtp_session_free(s->smtp);
+	}
+	if (s->tls)
+		tls_close(s->tls);
+	net_close(s->conn);
+	free(s->host);
+	free(s->tls_name);
+	free(s);
+}
