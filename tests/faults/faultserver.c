@@ -12,7 +12,7 @@
  * Script commands, one per line; blank lines and lines starting with '#'
  * are ignored. TEXT may hold the escapes \r \n \t \\ \xHH.
  *   send TEXT          send TEXT and CR LF
- *   raw TEXT           send TEXT exactly
+ *   raw TEXT           send TEXT exactly (in one write)
  *   expect TEXT        read a line; it must start with TEXT (any case)
  *   recv               read a line, whatever it is
  *   data               read the message body up to the line "."
@@ -20,6 +20,30 @@
  *   close              close the connection (the rest of the script is skipped)
  *   stall              answer nothing; read until the client closes or 20 s pass
  *   sleep SECONDS      pause (at most 20 s)
+ *   expect-close       the client must close without sending another byte
+ *   quit-or-close      the client may send QUIT (answered 221) or just close
+ *   tls CERT KEY [PRIORITY]
+ *                      run the server side of a TLS handshake now (after a
+ *                      "220" to STARTTLS; as the first command: implicit
+ *                      TLS); everything after it goes through TLS. CERT and
+ *                      KEY are PEM files, relative to the script's directory
+ *                      unless absolute; PRIORITY is a GnuTLS priority string
+ *                      (e.g. NORMAL:-VERS-ALL:+VERS-TLS1.2). A handshake that
+ *                      fails is an error, unless the next command is
+ *   expect-tls-failure the client must refuse the handshake: it fails, or the
+ *                      client closes right after it without sending anything
+ *   sasl-server MECH USER PASSWORD [corrupt-channel-binding] [plus-offered]
+ *                      right after "expect AUTH ...": run the server side of
+ *                      MECH (libgsasl) on that AUTH line, with 334
+ *                      challenges, then 235 2.7.0 or 535 5.7.8. Channel
+ *                      binding (tls-exporter / tls-unique) comes from this
+ *                      server's TLS session; corrupt-channel-binding flips a
+ *                      bit of it; plus-offered gives it to non-PLUS SCRAM too
+ *                      (the server advertised -PLUS). The transcript shows
+ *                      the mechanism and the outcome, never the exchanged
+ *                      data: "C: <sasl data redacted>".
+ * In the arguments of tls and sasl-server, $NAME and ${NAME} are replaced by
+ * the environment variable NAME (an unset one is a script error).
  * After the last command the server waits up to 5 s for the client to close.
  * A client line longer than 4096 octets is recorded in pieces (and checked
  * by expect as one line that is too long).
@@ -45,9 +69,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "faulttls.h"
 
 enum {
 	EXIT_SYSTEM = 1,
@@ -67,25 +94,35 @@ enum {
 #define SCRIPT_COMMANDS_MAX 10000
 #define CONNECTIONS_MAX 1000
 #define PARTIAL_MAX (1024L * 1024 * 1024)
+#define WORDS_MAX 6             /* arguments of tls / sasl-server */
+#define SASL_ROUNDS_MAX 16      /* 334 challenges in one AUTH exchange */
+#define REDACTED "<sasl data redacted>"
 
 enum op { OP_SEND, OP_RAW, OP_EXPECT, OP_RECV, OP_DATA, OP_DATA_PARTIAL,
-          OP_CLOSE, OP_STALL, OP_SLEEP };
+          OP_CLOSE, OP_STALL, OP_SLEEP, OP_EXPECT_CLOSE, OP_QUIT_OR_CLOSE,
+          OP_TLS, OP_EXPECT_TLS_FAILURE, OP_SASL_SERVER };
 
 static const struct {
 	const char *name;
 	enum op op;
 	bool takes_text;        /* TEXT with escapes (may be empty for send/raw) */
 	bool takes_number;
+	int min_words, max_words;       /* words with $NAME expanded; 0: none */
 } op_table[] = {
-	{ "send", OP_SEND, true, false },
-	{ "raw", OP_RAW, true, false },
-	{ "expect", OP_EXPECT, true, false },
-	{ "recv", OP_RECV, false, false },
-	{ "data", OP_DATA, false, false },
-	{ "data-partial", OP_DATA_PARTIAL, false, true },
-	{ "close", OP_CLOSE, false, false },
-	{ "stall", OP_STALL, false, false },
-	{ "sleep", OP_SLEEP, false, true },
+	{ "send", OP_SEND, true, false, 0, 0 },
+	{ "raw", OP_RAW, true, false, 0, 0 },
+	{ "expect", OP_EXPECT, true, false, 0, 0 },
+	{ "recv", OP_RECV, false, false, 0, 0 },
+	{ "data", OP_DATA, false, false, 0, 0 },
+	{ "data-partial", OP_DATA_PARTIAL, false, true, 0, 0 },
+	{ "close", OP_CLOSE, false, false, 0, 0 },
+	{ "stall", OP_STALL, false, false, 0, 0 },
+	{ "sleep", OP_SLEEP, false, true, 0, 0 },
+	{ "expect-close", OP_EXPECT_CLOSE, false, false, 0, 0 },
+	{ "quit-or-close", OP_QUIT_OR_CLOSE, false, false, 0, 0 },
+	{ "tls", OP_TLS, false, false, 2, 3 },
+	{ "expect-tls-failure", OP_EXPECT_TLS_FAILURE, false, false, 0, 0 },
+	{ "sasl-server", OP_SASL_SERVER, false, false, 3, 5 },
 };
 
 struct command {
@@ -94,6 +131,10 @@ struct command {
 	char *text;             /* unescaped bytes, NUL-terminated for messages */
 	size_t text_len;
 	double number;
+	char *words[WORDS_MAX];
+	int n_words;
+	struct fault_tls_server *tls_server;    /* tls: loaded with the script */
+	unsigned sasl_flags;                    /* sasl-server: FAULT_SASL_* */
 };
 
 struct script {
@@ -105,16 +146,20 @@ struct script {
 /* One accepted connection and the bytes read from it but not yet used. */
 struct client {
 	int fd;
+	struct fault_tls_conn *tls;     /* NULL: plain TCP */
 	char in[2 * CLIENT_LINE_MAX];
 	size_t start, end;
 	bool eof;               /* the client closed (or reset) its side */
+	char auth_line[CLIENT_LINE_MAX];        /* for sasl-server; secret */
+	size_t auth_len;
 };
 
 enum got { GOT_LINE, GOT_CUT, GOT_EOF, GOT_TIMEOUT };
 
-enum step_result { STEP_NEXT, STEP_END_CONNECTION };
+enum step_result { STEP_NEXT, STEP_END_CONNECTION, STEP_TLS_FAILED };
 
 static FILE *transcript;
+static char tls_failure[512];   /* why the last handshake failed */
 
 /* ------------------------------------------------------------ diagnostics */
 
@@ -294,6 +339,121 @@ static char *unescape(const char *s, size_t *out_len)
 	return out;
 }
 
+/* A word of a tls / sasl-server line with $NAME and ${NAME} replaced by
+ * the environment. NULL when a name is unset (written to missing). */
+static char *expand_env(const char *word, char *missing, size_t missing_size)
+{
+	size_t cap = strlen(word) + 1, n = 0;
+	char *out = malloc(cap);
+
+	if (!out)
+		die(EXIT_SYSTEM, "out of memory");
+	for (const char *p = word; *p;) {
+		const char *name, *value;
+		size_t name_len;
+		bool braced;
+
+		if (*p != '$') {
+			out[n++] = *p++;
+			continue;
+		}
+		braced = p[1] == '{';
+		name = p + (braced ? 2 : 1);
+		name_len = strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		                        "0123456789_");
+		if (name_len == 0 || (braced && name[name_len] != '}')) {
+			out[n++] = *p++;        /* not a reference: a literal '$' */
+			continue;
+		}
+		snprintf(missing, missing_size, "%.*s", (int)name_len, name);
+		value = getenv(missing);
+		if (!value) {
+			free(out);
+			return NULL;
+		}
+		cap += strlen(value);
+		out = realloc(out, cap);
+		if (!out)
+			die(EXIT_SYSTEM, "out of memory");
+		memcpy(out + n, value, strlen(value));
+		n += strlen(value);
+		p = name + name_len + (braced ? 1 : 0);
+	}
+	out[n] = '\0';
+	return out;
+}
+
+/* A file named in a script: relative to the script's directory unless absolute. */
+static char *script_relative(const struct script *sc, const char *path)
+{
+	const char *slash = strrchr(sc->path, '/');
+	size_t dir_len = slash ? (size_t)(slash - sc->path) : 1;
+	size_t size = dir_len + strlen(path) + 2;
+	char *out = malloc(size);
+
+	if (!out)
+		die(EXIT_SYSTEM, "out of memory");
+	if (path[0] == '/')
+		snprintf(out, size, "%s", path);
+	else
+		snprintf(out, size, "%.*s/%s", (int)dir_len, slash ? sc->path : ".", path);
+	return out;
+}
+
+static void parse_words(struct script *sc, struct command *cmd, char *arg, const char *name,
+                        int min, int max)
+{
+	char *save = NULL;
+
+	for (char *w = strtok_r(arg, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		char missing[256];
+
+		if (cmd->n_words == max)
+			die(EXIT_USAGE, "%s:%d: %s takes at most %d arguments", sc->path, cmd->lineno,
+			    name, max);
+		cmd->words[cmd->n_words] = expand_env(w, missing, sizeof(missing));
+		if (!cmd->words[cmd->n_words])
+			die(EXIT_USAGE, "%s:%d: %s: the environment variable %s is not set",
+			    sc->path, cmd->lineno, name, missing);
+		cmd->n_words++;
+	}
+	if (cmd->n_words < min)
+		die(EXIT_USAGE, "%s:%d: %s needs at least %d arguments", sc->path, cmd->lineno,
+		    name, min);
+}
+
+/* tls: load the certificate now, so a bad one stops the server before it listens. */
+static void prepare_tls(struct script *sc, struct command *cmd)
+{
+	char *cert = script_relative(sc, cmd->words[0]);
+	char *key = script_relative(sc, cmd->words[1]);
+	char err[1024];
+
+	cmd->tls_server = fault_tls_load(cert, key, cmd->n_words > 2 ? cmd->words[2] : NULL,
+	                                 err, sizeof(err));
+	free(cert);
+	free(key);
+	if (!cmd->tls_server)
+		die(EXIT_USAGE, "%s:%d: tls: %s", sc->path, cmd->lineno, err);
+}
+
+static void prepare_sasl_server(struct script *sc, struct command *cmd)
+{
+	if (!fault_sasl_supported(cmd->words[0]))
+		die(EXIT_USAGE, "%s:%d: sasl-server: libgsasl has no server side for %s",
+		    sc->path, cmd->lineno, cmd->words[0]);
+	for (int w = 3; w < cmd->n_words; w++) {
+		if (strcmp(cmd->words[w], "corrupt-channel-binding") == 0)
+			cmd->sasl_flags |= FAULT_SASL_CORRUPT_BINDING;
+		else if (strcmp(cmd->words[w], "plus-offered") == 0)
+			cmd->sasl_flags |= FAULT_SASL_PLUS_OFFERED;
+		else
+			die(EXIT_USAGE, "%s:%d: sasl-server: unknown option '%s' "
+			    "(corrupt-channel-binding, plus-offered)", sc->path, cmd->lineno,
+			    cmd->words[w]);
+	}
+}
+
 static void parse_command(struct script *sc, struct command *cmd, char *line, int lineno)
 {
 	char *name = line, *arg;
@@ -333,10 +493,38 @@ static void parse_command(struct script *sc, struct command *cmd, char *line, in
 		    (cmd->number < 1 || cmd->number > PARTIAL_MAX || cmd->number != (long)cmd->number))
 			die(EXIT_USAGE, "%s:%d: data-partial needs a whole number of bytes from 1 to %ld",
 			    sc->path, lineno, PARTIAL_MAX);
+	} else if (op_table[i].max_words > 0) {
+		parse_words(sc, cmd, arg, name, op_table[i].min_words, op_table[i].max_words);
+		if (cmd->op == OP_TLS)
+			prepare_tls(sc, cmd);
+		else if (cmd->op == OP_SASL_SERVER)
+			prepare_sasl_server(sc, cmd);
 	} else if (*arg) {
 		die(EXIT_USAGE, "%s:%d: %s takes no argument", sc->path, lineno, name);
 	}
 }
+
+/* Commands that only make sense in one place. */
+static void check_order(const struct script *sc, const struct command *cmd)
+{
+	const struct command *prev = sc->n > 1 ? cmd - 1 : NULL;
+
+	if (cmd->op == OP_EXPECT_TLS_FAILURE && (!prev || prev->op != OP_TLS))
+		die(EXIT_USAGE, "%s:%d: expect-tls-failure must follow tls", sc->path, cmd->lineno);
+	if (cmd->op == OP_SASL_SERVER &&
+	    (!prev || prev->op != OP_EXPECT || prev->text_len < 4 ||
+	     strncasecmp(prev->text, "AUTH", 4) != 0))
+		die(EXIT_USAGE, "%s:%d: sasl-server must follow 'expect AUTH ...'", sc->path,
+		    cmd->lineno);
+}
+
+/* After these, the connection is over. */
+static bool ends_script(enum op op)
+{
+	return op == OP_CLOSE || op == OP_EXPECT_CLOSE || op == OP_EXPECT_TLS_FAILURE;
+}
+
+static const char *op_name(enum op op);
 
 static void load_script(struct script *sc, const char *path)
 {
@@ -365,11 +553,13 @@ static void load_script(struct script *sc, const char *path)
 			line[--len] = '\0';
 		if (*first == '\0' || *first == '#')
 			continue;
-		if (sc->n > 0 && sc->cmds[sc->n - 1].op == OP_CLOSE)
-			die(EXIT_USAGE, "%s:%d: nothing can follow close", path, lineno);
+		if (sc->n > 0 && ends_script(sc->cmds[sc->n - 1].op))
+			die(EXIT_USAGE, "%s:%d: nothing can follow %s", path, lineno,
+			    op_name(sc->cmds[sc->n - 1].op));
 		if (sc->n == SCRIPT_COMMANDS_MAX)
 			die(EXIT_USAGE, "%s: more than %d commands", path, SCRIPT_COMMANDS_MAX);
 		parse_command(sc, &sc->cmds[sc->n++], line, lineno);
+		check_order(sc, &sc->cmds[sc->n - 1]);
 	}
 	if (ferror(fp))
 		die(EXIT_USAGE, "cannot read script %s: %s", path, strerror(errno));
@@ -378,8 +568,12 @@ static void load_script(struct script *sc, const char *path)
 
 static void free_script(struct script *sc)
 {
-	for (size_t i = 0; i < sc->n; i++)
+	for (size_t i = 0; i < sc->n; i++) {
 		free(sc->cmds[i].text);
+		for (int w = 0; w < sc->cmds[i].n_words; w++)
+			free(sc->cmds[i].words[w]);
+		fault_tls_unload(sc->cmds[i].tls_server);
+	}
 }
 
 /* ------------------------------------------------------------ client I/O */
@@ -419,6 +613,21 @@ static bool fill(struct client *c, long long deadline)
 		memmove(c->in, c->in + c->start, c->end - c->start);
 		c->end -= c->start;
 		c->start = 0;
+	}
+	if (c->tls) {
+		char err[512];
+
+		n = fault_tls_recv(c->tls, c->in + c->end, sizeof(c->in) - c->end, deadline, err,
+		                   sizeof(err));
+		if (n == FAULT_TLS_TIMEOUT)
+			return false;
+		if (n == FAULT_TLS_ERROR)
+			record_event("TLS read failed: %s", err);
+		if (n > 0)
+			c->end += (size_t)n;
+		else
+			c->eof = true;
+		return true;
 	}
 	if (!wait_ready(c->fd, POLLIN, deadline))
 		return false;
@@ -467,6 +676,14 @@ static bool send_all(struct client *c, const char *buf, size_t len)
 {
 	long long deadline = now_ms() + WRITE_WAIT_MS;
 
+	if (c->tls) {
+		char err[512];
+
+		if (fault_tls_send(c->tls, buf, len, deadline, err, sizeof(err)))
+			return true;
+		record_event("TLS send failed: %s", err);
+		return false;
+	}
 	while (len > 0) {
 		ssize_t n = send(c->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 
@@ -543,16 +760,45 @@ static void check_nothing_expected(const struct script *sc, size_t from)
 		static char want[4 * CLIENT_LINE_MAX];
 
 		if (cmd->op == OP_EXPECT || cmd->op == OP_RECV || cmd->op == OP_DATA ||
-		    cmd->op == OP_DATA_PARTIAL)
+		    cmd->op == OP_DATA_PARTIAL || cmd->op == OP_TLS || cmd->op == OP_SASL_SERVER)
 			die(EXIT_MISMATCH, "%s:%d: %s %s: the client went away before it",
 			    sc->path, cmd->lineno, op_name(cmd->op),
 			    cmd->text ? escaped(want, sizeof(want), cmd->text, cmd->text_len) : "");
 	}
 }
 
-/* Read one whole line for expect / recv, or die saying what came instead. */
+/* An AUTH line as the transcript may show it: "AUTH MECH" and, when there
+ * is an initial response, REDACTED in its place. Other lines as they are. */
+static const char *shown_auth_line(char *buf, size_t cap, const char *line, size_t len)
+{
+	size_t mech_end;
+
+	if (len >= 2 && line[len - 2] == '\r' && line[len - 1] == '\n')
+		len -= 2;
+	if (len < 5 || strncasecmp(line, "AUTH ", 5) != 0)
+		return escaped(buf, cap, line, len);
+	for (mech_end = 5; mech_end < len && line[mech_end] != ' '; mech_end++)
+		;
+	escaped(buf, cap, line, mech_end);
+	if (mech_end < len && strlen(buf) + sizeof(" " REDACTED) <= cap)
+		strcat(buf, " " REDACTED);
+	return buf;
+}
+
+static void record_auth_line(const char *line, size_t len)
+{
+	static char shown[4 * CLIENT_LINE_MAX];
+
+	if (transcript) {
+		fprintf(transcript, "C: %s\n", shown_auth_line(shown, sizeof(shown), line, len));
+		fflush(transcript);
+	}
+}
+
+/* Read one whole line for expect / recv, or die saying what came instead.
+ * redact: the line is an AUTH command whose data must not be shown. */
 static size_t read_line_or_die(struct client *c, const struct script *sc,
-                               const struct command *cmd, char *line)
+                               const struct command *cmd, char *line, bool redact)
 {
 	size_t len = 0;
 	enum got g = next_line(c, now_ms() + READ_WAIT_MS, CLIENT_LINE_MAX, line, &len);
@@ -562,10 +808,16 @@ static size_t read_line_or_die(struct client *c, const struct script *sc,
 
 	switch (g) {
 	case GOT_LINE:
-		record_client_line(line, len);
+		if (redact)
+			record_auth_line(line, len);
+		else
+			record_client_line(line, len);
 		return len;
 	case GOT_CUT:
-		record_client_piece(c, line, len);
+		if (redact)
+			record("C: ", REDACTED, strlen(REDACTED));
+		else
+			record_client_piece(c, line, len);
 		die(EXIT_MISMATCH, "%s:%d: expected '%s', got %s", sc->path, cmd->lineno, want,
 		    c->eof ? "an unfinished line and end of stream"
 		           : "a line longer than the limit");
@@ -628,11 +880,222 @@ static void pause_for(double seconds)
 		;
 }
 
+/* Send a line the server makes up itself (CR LF added), and record it. */
+static bool send_line(struct client *c, const char *text)
+{
+	char buf[CLIENT_LINE_MAX];
+	int n = snprintf(buf, sizeof(buf), "%s\r\n", text);
+
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		die(EXIT_SYSTEM, "a server line is too long");
+	if (!send_all(c, buf, (size_t)n))
+		return false;
+	record("S: ", text, strlen(text));
+	return true;
+}
+
+/* expect-close / expect-tls-failure: the client must close without
+ * sending another byte (a TLS ClientHello counts). */
+static enum step_result wait_for_close(struct client *c, const struct script *sc,
+                                       const struct command *cmd)
+{
+	long long deadline = now_ms() + READ_WAIT_MS;
+
+	for (;;) {
+		if (c->start < c->end) {
+			size_t n = c->end - c->start;
+
+			record("C: ", c->in + c->start, n);
+			c->start = c->end;
+			die(EXIT_MISMATCH, "%s:%d: %s: the client sent %zu more bytes instead of closing",
+			    sc->path, cmd->lineno, op_name(cmd->op), n);
+		}
+		if (c->eof) {
+			record_event("client closed the connection (%s)", op_name(cmd->op));
+			return STEP_END_CONNECTION;
+		}
+		if (!fill(c, deadline))
+			die(EXIT_MISMATCH, "%s:%d: %s: the client neither closed nor sent anything "
+			    "for %d s", sc->path, cmd->lineno, op_name(cmd->op), READ_WAIT_MS / 1000);
+	}
+}
+
+static enum step_result quit_or_close(struct client *c, const struct script *sc,
+                                      const struct command *cmd)
+{
+	char line[CLIENT_LINE_MAX];
+	size_t len = 0;
+	static char got[4 * CLIENT_LINE_MAX];
+
+	switch (next_line(c, now_ms() + READ_WAIT_MS, CLIENT_LINE_MAX, line, &len)) {
+	case GOT_EOF:
+		record_event("client closed the connection without QUIT");
+		return STEP_END_CONNECTION;
+	case GOT_TIMEOUT:
+		die(EXIT_MISMATCH, "%s:%d: quit-or-close: the client neither sent QUIT nor closed "
+		    "for %d s", sc->path, cmd->lineno, READ_WAIT_MS / 1000);
+	case GOT_CUT:
+		record_client_piece(c, line, len);
+		die(EXIT_MISMATCH, "%s:%d: quit-or-close: got an unfinished or too long line",
+		    sc->path, cmd->lineno);
+	case GOT_LINE:
+		break;
+	}
+	record_client_line(line, len);
+	if (len >= 2 && line[len - 2] == '\r' && line[len - 1] == '\n')
+		len -= 2;
+	if (len != 4 || !prefix_matches(line, len, "QUIT", 4))
+		die(EXIT_MISMATCH, "%s:%d: quit-or-close: expected QUIT or the end of the "
+		    "connection, got '%s'", sc->path, cmd->lineno, escaped(got, sizeof(got), line, len));
+	send_line(c, "221 2.0.0 bye");
+	return STEP_NEXT;
+}
+
+static enum step_result start_tls(struct client *c, const struct script *sc,
+                                  const struct command *cmd)
+{
+	char desc[256];
+
+	if (c->tls)
+		die(EXIT_USAGE, "%s:%d: tls: TLS is already on", sc->path, cmd->lineno);
+	/* Bytes the client sent before it could have read our reply to
+	 * STARTTLS: it did not wait, which RFC 3207 forbids. */
+	if (c->start < c->end) {
+		size_t n = c->end - c->start;
+
+		record("C: ", c->in + c->start, n);
+		die(EXIT_MISMATCH, "%s:%d: tls: the client sent %zu bytes in the clear before the "
+		    "TLS handshake could start", sc->path, cmd->lineno, n);
+	}
+	record_event("TLS handshake (server side)");
+	c->tls = fault_tls_accept(cmd->tls_server, c->fd, now_ms() + READ_WAIT_MS, tls_failure,
+	                          sizeof(tls_failure));
+	if (!c->tls)
+		return STEP_TLS_FAILED;
+	fault_tls_describe(c->tls, desc, sizeof(desc));
+	record_event("TLS handshake done: %s", desc);
+	return STEP_NEXT;
+}
+
+/* The reply that ends a sasl-server exchange. */
+static enum step_result sasl_reply(struct client *c, struct fault_sasl *x, const char *reply)
+{
+	fault_sasl_end(x);
+	memset(c->auth_line, 0, sizeof(c->auth_line));
+	c->auth_len = 0;
+	return send_line(c, reply) ? STEP_NEXT : STEP_END_CONNECTION;
+}
+
+/* sasl-server MECH USER PASSWORD [options], on the AUTH line that the
+ * expect before it read. Neither the client's nor the server's SASL data
+ * reach the transcript or stderr. */
+static enum step_result serve_sasl(struct client *c, const struct script *sc,
+                                   const struct command *cmd)
+{
+	const char *mech = cmd->words[0], *user = cmd->words[1];
+	char *line = c->auth_line, *chosen;
+	const char *input;
+	size_t len = c->auth_len, chosen_len;
+	static char response[CLIENT_LINE_MAX];
+	struct fault_sasl *x;
+	char err[512];
+
+	if (len > 0 && line[len - 1] == '\n')
+		len--;
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	line[len] = '\0';
+	chosen = line + 4 + strspn(line + 4, " ");
+	chosen_len = strcspn(chosen, " ");
+	if (chosen_len != strlen(mech) || strncasecmp(chosen, mech, chosen_len) != 0)
+		die(EXIT_MISMATCH, "%s:%d: sasl-server %s: the client chose %.*s", sc->path,
+		    cmd->lineno, mech, (int)(chosen_len > 64 ? 64 : chosen_len), chosen);
+	input = chosen + chosen_len + strspn(chosen + chosen_len, " ");
+	if (strcmp(input, "=") == 0)     /* RFC 4954: an empty initial response */
+		input = "";
+
+	x = fault_sasl_start(mech, user, cmd->words[2], c->tls, cmd->sasl_flags, err, sizeof(err));
+	if (!x)
+		die(EXIT_SYSTEM, "%s:%d: sasl-server: %s", sc->path, cmd->lineno, err);
+	record_event("sasl-server %s: for user %s%s", mech, user, c->tls ? "" : " (no TLS)");
+
+	for (int round = 0;; round++) {
+		char *out = NULL;
+		enum fault_sasl_result r = fault_sasl_step(x, input, &out, err, sizeof(err));
+		const char *note = fault_sasl_binding_note(x);
+		char challenge[CLIENT_LINE_MAX];
+		enum got g;
+		bool sent;
+
+		if (note)
+			record_event("sasl-server %s: channel binding %s", mech, note);
+		if (r == FAULT_SASL_FAILED || r == FAULT_SASL_BAD_BASE64) {
+			fault_sasl_free_data(out);
+			record_event("sasl-server %s: authentication failed: %s", mech, err);
+			return sasl_reply(c, x, r == FAULT_SASL_FAILED
+			                        ? "535 5.7.8 Authentication credentials invalid"
+			                        : "501 5.5.2 Cannot decode the response");
+		}
+		if (r == FAULT_SASL_DONE && (!out || !*out)) {
+			fault_sasl_free_data(out);
+			record_event("sasl-server %s: authentication succeeded for user %s", mech, user);
+			return sasl_reply(c, x, "235 2.7.0 Authentication successful");
+		}
+		if (round == SASL_ROUNDS_MAX)
+			die(EXIT_MISMATCH, "%s:%d: sasl-server %s: more than %d rounds", sc->path,
+			    cmd->lineno, mech, SASL_ROUNDS_MAX);
+
+		/* A challenge, or (RFC 4954) the server's final data as a 334 that
+		 * the client answers with an empty line. */
+		if (snprintf(challenge, sizeof(challenge), "334 %s\r\n", out ? out : "") >=
+		    (int)sizeof(challenge))
+			die(EXIT_SYSTEM, "sasl-server: challenge too long");
+		fault_sasl_free_data(out);
+		sent = send_all(c, challenge, strlen(challenge));
+		memset(challenge, 0, sizeof(challenge));
+		if (!sent) {
+			fault_sasl_end(x);
+			return STEP_END_CONNECTION;
+		}
+		record("S: ", "334 " REDACTED, strlen("334 " REDACTED));
+
+		len = 0;
+		g = next_line(c, now_ms() + READ_WAIT_MS, CLIENT_LINE_MAX, response, &len);
+		if (g != GOT_LINE) {
+			if (g == GOT_CUT)
+				record("C: ", REDACTED, strlen(REDACTED));
+			die(EXIT_MISMATCH, "%s:%d: sasl-server %s: the client %s in the middle of the "
+			    "exchange", sc->path, cmd->lineno, mech,
+			    g == GOT_EOF ? "closed the connection"
+			    : g == GOT_TIMEOUT ? "went quiet" : "sent an overlong line");
+		}
+		record("C: ", REDACTED, strlen(REDACTED));
+		if (len >= 2 && response[len - 2] == '\r')
+			len--;
+		response[len - 1] = '\0';
+		if (strcmp(response, "*") == 0) {
+			record_event("sasl-server %s: the client cancelled the exchange", mech);
+			return sasl_reply(c, x, "501 5.7.0 Authentication cancelled");
+		}
+		if (r == FAULT_SASL_DONE) {
+			if (response[0] != '\0') {
+				record_event("sasl-server %s: the client answered the server's final "
+				             "data with a non-empty line", mech);
+				return sasl_reply(c, x, "501 5.5.2 Expected an empty response");
+			}
+			record_event("sasl-server %s: authentication succeeded for user %s", mech, user);
+			return sasl_reply(c, x, "235 2.7.0 Authentication successful");
+		}
+		input = response;
+	}
+}
+
 static enum step_result run_command(struct client *c, const struct script *sc, size_t i)
 {
 	const struct command *cmd = &sc->cmds[i];
 	char line[CLIENT_LINE_MAX];
 	size_t len;
+	bool for_sasl;
 
 	switch (cmd->op) {
 	case OP_SEND: {
@@ -656,19 +1119,26 @@ static enum step_result run_command(struct client *c, const struct script *sc, s
 		record("S: ", cmd->text, cmd->text_len);
 		return STEP_NEXT;
 	case OP_EXPECT:
-		len = read_line_or_die(c, sc, cmd, line);
+		for_sasl = i + 1 < sc->n && sc->cmds[i + 1].op == OP_SASL_SERVER;
+		len = read_line_or_die(c, sc, cmd, line, for_sasl);
 		if (!prefix_matches(line, len, cmd->text, cmd->text_len)) {
-			if (len >= 2 && line[len - 2] == '\r' && line[len - 1] == '\n')
-				len -= 2;
 			static char want[4 * CLIENT_LINE_MAX], got[4 * CLIENT_LINE_MAX];
 
+			if (len >= 2 && line[len - 2] == '\r' && line[len - 1] == '\n')
+				len -= 2;
 			die(EXIT_MISMATCH, "%s:%d: expected '%s', got '%s'", sc->path, cmd->lineno,
 			    escaped(want, sizeof(want), cmd->text, cmd->text_len),
-			    escaped(got, sizeof(got), line, len));
+			    for_sasl ? shown_auth_line(got, sizeof(got), line, len)
+			             : escaped(got, sizeof(got), line, len));
+		}
+		if (for_sasl) {
+			memcpy(c->auth_line, line, len);
+			c->auth_len = len;
+			memset(line, 0, len);
 		}
 		return STEP_NEXT;
 	case OP_RECV:
-		read_line_or_die(c, sc, cmd, line);
+		read_line_or_die(c, sc, cmd, line, false);
 		return STEP_NEXT;
 	case OP_DATA:
 		read_body(c, sc, cmd, (size_t)-1);
@@ -686,6 +1156,20 @@ static enum step_result run_command(struct client *c, const struct script *sc, s
 	case OP_SLEEP:
 		pause_for(cmd->number);
 		return STEP_NEXT;
+	case OP_EXPECT_CLOSE:
+		return wait_for_close(c, sc, cmd);
+	case OP_QUIT_OR_CLOSE:
+		return quit_or_close(c, sc, cmd);
+	case OP_TLS:
+		return start_tls(c, sc, cmd);
+	case OP_EXPECT_TLS_FAILURE:
+		/* The handshake went through: the client may still refuse the
+		 * session (a check after the handshake) by closing at once. */
+		record_event("the TLS handshake succeeded; the client must now close without "
+		             "sending anything");
+		return wait_for_close(c, sc, cmd);
+	case OP_SASL_SERVER:
+		return serve_sasl(c, sc, cmd);
 	}
 	return STEP_NEXT;
 }
@@ -694,17 +1178,31 @@ static void serve(int fd, const struct script *sc)
 {
 	static struct client client;
 	struct client *c = &client;
+	enum step_result r = STEP_NEXT;
 	size_t i;
 
 	memset(c, 0, sizeof(*c));
 	c->fd = fd;
-	for (i = 0; i < sc->n; i++)
-		if (run_command(c, sc, i) == STEP_END_CONNECTION)
+	for (i = 0; i < sc->n; i++) {
+		r = run_command(c, sc, i);
+		if (r != STEP_NEXT)
 			break;
+	}
+	if (r == STEP_TLS_FAILED) {
+		record_event("TLS handshake failed: %s", tls_failure);
+		if (i + 1 >= sc->n || sc->cmds[i + 1].op != OP_EXPECT_TLS_FAILURE)
+			die(EXIT_MISMATCH, "%s:%d: TLS handshake failed: %s", sc->path,
+			    sc->cmds[i].lineno, tls_failure);
+		i++;            /* the failure was expected: the connection is over */
+	}
 	if (i == sc->n)
 		read_until_closed(c, FINAL_WAIT_MS, "end of script");
 	else
 		check_nothing_expected(sc, i + 1);
+	if (c->tls) {
+		fault_tls_end(c->tls);
+		c->tls = NULL;
+	}
 	close(fd);
 }
 
@@ -845,6 +1343,7 @@ int main(int argc, char **argv)
 	}
 	close(lfd);
 	free_script(&sc);
+	fault_sasl_done();
 	if (transcript && fclose(transcript) != 0)
 		die(EXIT_SYSTEM, "cannot write %s", transcript_path);
 	return 0;

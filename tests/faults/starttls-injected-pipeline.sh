@@ -1,0 +1,20 @@
+#!/bin/sh
+# The 220 to STARTTLS arrives with a whole pipelined block of forged
+# replies behind it (EHLO, AUTH, MAIL, RCPT, DATA, message, QUIT): postie
+# stops with 76 and sends nothing more.
+. "${TESTS_SRCDIR:?run the tests with make check}/lib.sh"
+. "$TESTS_SRCDIR/faults/fixture.subr"
+
+fault_tls_certs
+fault_start starttls-injected-pipeline "$FAULT_TLS_CONFIG
+auth on
+user u
+password p"
+run_postie "$FAULT_MESSAGE" -C "$FAULT_CONFIG" rcpt@example.test
+fault_finish
+
+expect_outcome 76 tls
+client_sent_nothing_after STARTTLS "nothing from postie after STARTTLS, not even a TLS handshake"
+client_did_not_send MAIL "postie sent no MAIL"
+unlike "$stderr" INJECTED "postie did not take the forged 'queued as' reply"
+fault_done
