@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -112,6 +113,9 @@ static int submit(const struct invocation *inv, struct outcome *out)
 	    account_select(&cfg, inv->account, &acct, out) < 0 ||
 	    account_check(acct, out) < 0)
 		goto done;
+	/* This run will hold a password: a crash must not write it to disk. */
+	if (cfg.holds_password || (acct->auth && strcmp(acct->auth, "off") != 0))
+		setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
 
 	const struct message_options opts = {
 		.ignore_dots = inv->ignore_dots,

@@ -21,6 +21,7 @@ struct session {
 	struct tls_session *tls;
 	struct smtp_session *smtp;
 	char hello[256];             /* our name in EHLO */
+	char *user, *secret;         /* AUTH credentials, wiped at close */
 };
 
 /* The name we give in EHLO: the account's `domain`, else this host's name
@@ -69,11 +70,13 @@ static int authenticate(struct session *s, struct outcome *out)
 {
 	const struct account *a = s->acct;
 	struct sasl_params params = {
+		.user = s->user ? s->user : a->user,
+		.password = s->secret,
 		.host = s->host,
 		.tls_active = s->tls != NULL,
 		.tls_off_explicit = a->tls == TLS_SETTING_OFF,
 	};
-	char mech[64], *user = NULL, *secret = NULL, *cb_data = NULL;
+	char mech[64], *cb_data = NULL;
 	struct sasl_exchange *x;
 	int result = -1;
 
@@ -82,14 +85,6 @@ static int authenticate(struct session *s, struct outcome *out)
 	if (sasl_choose(a->auth, smtp_session_caps(s->smtp)->auth, &params, mech, sizeof(mech),
 	                out) < 0)
 		goto done;
-	if (sasl_needs_password(mech)) {
-		if (account_credentials(a, a->host, &user, &secret, out) < 0)
-			goto done;
-		params.user = user;
-		params.password = secret;
-	} else {
-		params.user = a->user;
-	}
 	log_debug("AUTH mechanism %s", mech);
 	x = sasl_start(mech, &params, out);
 	if (!x)
@@ -97,8 +92,6 @@ static int authenticate(struct session *s, struct outcome *out)
 	result = smtp_auth(s->smtp, mech, x, out);
 	sasl_finish(x);
 done:
-	account_free_secret(secret);
-	account_free_secret(user);
 	free(cb_data);
 	return result;
 }
@@ -128,6 +121,11 @@ struct session *session_open(const struct account *acct, struct outcome *out)
 		goto failed;
 	}
 	choose_hello_name(acct, s->hello, sizeof(s->hello));
+	/* Credentials first: a prompt or a slow passwordeval must not keep a
+	 * server waiting, and a failing one should not bother it at all. */
+	if (auth_wanted(acct) && sasl_needs_password(acct->auth) &&
+	    account_credentials(acct, acct->host, &s->user, &s->secret, out) < 0)
+		goto failed;
 
 	s->conn = net_connect(s->host, account_port(acct), acct->source_ip, acct->timeout, out);
 	if (!s->conn)
@@ -141,8 +139,15 @@ struct session *session_open(const struct account *acct, struct outcome *out)
 	    (smtp_starttls(s->smtp, out) < 0 || start_tls(s, out) < 0 ||
 	     smtp_rehello(s->smtp, s->hello, lmtp, out) < 0))
 		goto failed;
-	if (auth_wanted(acct) && authenticate(s, out) < 0)
-		goto failed;
+	if (auth_wanted(acct)) {
+		int authenticated = authenticate(s, out);
+
+		/* The secret is needed no longer than the exchange. */
+		account_free_secret(s->secret);
+		s->secret = NULL;
+		if (authenticated < 0)
+			goto failed;
+	}
 	return s;
 
 failed:
@@ -171,6 +176,8 @@ void session_close(struct session *s)
 	if (s->tls)
 		tls_close(s->tls);
 	net_close(s->conn);
+	account_free_secret(s->secret);
+	account_free_secret(s->user);
 	free(s->host);
 	free(s->tls_name);
 	free(s);

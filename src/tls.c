@@ -275,11 +275,11 @@ static void append_insecure(char *buf, size_t size, const gnutls_datum_t *certs,
 }
 
 /* Start the next clause of the explanation:
- * "certificate of HOST has expired (...), and it does not match ...". */
+ * "the certificate HOST presented has expired (...), and it is for X, not HOST". */
 static void next_clause(char *buf, size_t size, int *clauses, const char *host)
 {
 	if ((*clauses)++ == 0)
-		appendf(buf, size, "certificate of %s ", host);
+		appendf(buf, size, "the certificate %s presented ", host);
 	else
 		appendf(buf, size, ", and it ");
 }
@@ -315,8 +315,9 @@ static int explain_status(struct tls_session *s, unsigned status, const gnutls_d
 	}
 	if ((status & GNUTLS_CERT_UNEXPECTED_OWNER) && leaf) {
 		next_clause(why, sizeof(why), &clauses, s->host);
-		appendf(why, sizeof(why), "does not match the name %s: it is for ", s->host);
+		appendf(why, sizeof(why), "is for ");
 		append_names(why, sizeof(why), leaf);
+		appendf(why, sizeof(why), ", not %s", s->host);
 	}
 	if (status & GNUTLS_CERT_INSECURE_ALGORITHM) {
 		next_clause(why, sizeof(why), &clauses, s->host);
@@ -337,7 +338,7 @@ static int explain_status(struct tls_session *s, unsigned status, const gnutls_d
 	if (clauses == 0) {
 		gnutls_datum_t text = { NULL, 0 };
 
-		snprintf(why, sizeof(why), "certificate of %s is not acceptable", s->host);
+		snprintf(why, sizeof(why), "the certificate %s presented is not acceptable", s->host);
 		if (gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509,
 		                                                 &text, 0) == 0 && text.data) {
 			appendf(why, sizeof(why), ": %s", (char *)text.data);

@@ -130,3 +130,11 @@ ${4:-}
 CONF
 	chmod 600 "$1"
 }
+
+# run_postie_kept STDIN-FILE ARGS...: run_postie, and also append postie's
+# stdout and stderr to $TEST_TMP/postie-output, which so holds the output of
+# every such run of the test (to search it all, e.g. for leaked secrets).
+run_postie_kept() {
+	run_postie "$@"
+	cat "$TEST_TMP/stdout" "$TEST_TMP/stderr" >>"$TEST_TMP/postie-output"
+}

@@ -14,6 +14,13 @@
 # does, so a sloppy client fails here first.
 #
 # Exports: PF_PORT PF_DIR PF_MAILDIR PF_LOG (and PF_CONF PF_QUEUE).
+#
+# postfix_start_tls starts the same instance with TLS and SMTP AUTH, the way
+# a submission server runs: see its comment. The test PKI comes from pki.sh
+# and the SASL backend, a private Dovecot, from dovecot.sh.
+
+. "${TESTS_SRCDIR:?}/servers/pki.sh"
+. "$TESTS_SRCDIR/servers/dovecot.sh"
 
 PF_USERS="alice bob carol dave eve"
 PF_DAEMON_DIR=/usr/lib/postfix/sbin
@@ -32,9 +39,101 @@ postfix_start_with_account() {
 	write_config "$conf" 127.0.0.1 "$PF_PORT"
 }
 
+# postfix_start_tls_with_account [CERT-KIND] [MAIN.CF-LINE...]: as
+# postfix_start_with_account, for postfix_start_tls: $conf submits to
+# PF_PORT with STARTTLS and AUTH (auth on) as alice.
+postfix_start_tls_with_account() {
+	[ -x "${POSTIE:-}" ] ||
+		bail "postie is not built: POSTIE='${POSTIE:-}' is not an executable (run make)"
+	postfix_start_tls "$@"
+	conf=$TEST_TMP/postierc
+	write_tls_config "$conf" "$PF_PORT" starttls "$(auth_config_lines alice)"
+}
+
+# write_tls_config FILE PORT starttls|implicit [EXTRA-LINES]: a postie
+# config (mode 0600) whose default account submits to 127.0.0.1:PORT over
+# TLS, trusting PF_CA and verifying the name mail.example.test (unless
+# EXTRA-LINES set tls_host_override themselves); no AUTH unless EXTRA-LINES
+# (appended to the account) say so.
+write_tls_config() {
+	case $3 in
+	starttls) _pf_starttls=on ;;
+	implicit) _pf_starttls=off ;;
+	*) bail "write_tls_config: mode '$3' is neither starttls nor implicit" ;;
+	esac
+	case ${4:-} in
+	*tls_host_override*) _pf_override= ;;
+	*) _pf_override="tls_host_override mail.example.test" ;;
+	esac
+	cat >"$1" <<CONF
+defaults
+timeout 10
+tls on
+tls_starttls $_pf_starttls
+tls_trust_file $PF_CA
+
+account default
+host 127.0.0.1
+port $2
+$_pf_override
+from sender@example.test
+${4:-}
+CONF
+	chmod 600 "$1"
+}
+
+# auth_config_lines USER [AUTH]: the config lines that make an account log
+# in as USER with USER's test password: "auth AUTH" (default: on), "user",
+# and "password" quoted for the config file.
+auth_config_lines() {
+	printf 'auth %s\nuser %s\npassword %s\n' "${2:-on}" "$1" \
+		"$(config_quote "$(pf_password "$1")")"
+}
+
+# config_quote TEXT: TEXT as one double-quoted config argument.
+config_quote() {
+	printf '"%s"\n' "$(printf '%s' "$1" | sed 's/[\\"]/\\&/g')"
+}
+
 # postfix_start [MAIN.CF-LINE...]: start an instance; extra lines are appended
 # to main.cf (e.g. "smtpd_discard_ehlo_keywords = chunking").
 postfix_start() {
+	_pf_tls=no
+	_pf_start "$@"
+}
+
+# postfix_start_tls [CERT-KIND] [MAIN.CF-LINE...]: start an instance that
+# speaks TLS and requires SMTP AUTH for every recipient, with a private
+# Dovecot as its SASL backend (mechanisms PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1
+# SCRAM-SHA-256; users and passwords as in dovecot.sh: PF_PASS_<user>).
+#   PF_PORT      STARTTLS offered (not required); AUTH only after STARTTLS
+#   PF_TLS_PORT  implicit TLS ("smtps", wrapper mode)
+# Both present the certificate CERT-KIND of pki.sh (default: server, i.e.
+# mail.example.test + 127.0.0.1 from PF_CA). Besides, each server kind has a
+# STARTTLS port of its own, whatever CERT-KIND is: PF_PORT_server,
+# PF_PORT_other (other.example.test), PF_PORT_expired, PF_PORT_untrusted
+# (mail.example.test from PF_UNTRUSTED_CA); and PF_NOTLS_PORT offers no
+# STARTTLS at all, hence no AUTH either (a server that was downgraded).
+# Client certificates are asked for and checked against PF_CA, never
+# required. A session without AUTH is refused at RCPT (554 5.7.1), so
+# "nothing delivered without AUTH" holds on every port.
+# The mail log has one "sasl_method=MECH, sasl_username=USER" line per
+# authenticated transaction (see postfix_sasl_methods) and a "TLS connection
+# established" line per handshake.
+postfix_start_tls() {
+	_pf_tls=yes
+	_pf_tls_kind=server
+	case ${1:-} in
+	server | other | expired | untrusted)
+		_pf_tls_kind=$1
+		shift
+		;;
+	esac
+	pki_make
+	_pf_start "$@"
+}
+
+_pf_start() {
 	[ "$(id -u)" -eq 0 ] ||
 		skip_all "needs root to start Postfix (run make check as root)"
 	if ! [ -x "$PF_POSTFIX" ] || ! [ -x "$PF_DAEMON_DIR/master" ]; then
@@ -60,7 +159,11 @@ postfix_start() {
 	PF_QUEUE=$PF_DIR/queue
 	PF_MAILDIR=$PF_DIR/maildir
 	PF_LOG=$PF_DIR/maillog
-	# Registered first, so a half-started instance is stopped too.
+	# The SASL backend first, so Postfix finds its socket from the start.
+	[ "$_pf_tls" = yes ] && dovecot_start "$PF_DIR/dovecot"
+	# Registered before Postfix starts, so a half-started instance is
+	# stopped too; and after Dovecot's, so it runs first and stops both
+	# side by side.
 	at_exit "postfix_stop '$PF_DIR'"
 
 	# The queue directory is root's (Postfix creates the subdirectories with
@@ -81,7 +184,7 @@ postfix_start() {
 	_pf_try=0
 	while :; do
 		_pf_try=$((_pf_try + 1))
-		PF_PORT=$("$FREEPORT") || bail "$FREEPORT failed"
+		_pf_pick_ports
 		_pf_write_master_cf
 		# Postfix sleeps until a table file is a second old (it might still
 		# be being edited); backdating our files saves that time.
@@ -98,14 +201,60 @@ postfix_start() {
 		wait_until 2 _pf_master_gone "$PF_DIR" || true
 	done
 
-	if ! wait_until 15 _pf_listening "$PF_PORT"; then
-		_pf_diag_files
-		bail "Postfix does not accept connections on 127.0.0.1:$PF_PORT"
-	fi
+	for _pf_p in $_pf_ports; do
+		if ! wait_until 15 _pf_listening "$_pf_p"; then
+			_pf_diag_files
+			bail "Postfix does not accept connections on 127.0.0.1:$_pf_p"
+		fi
+	done
 	export PF_PORT PF_DIR PF_MAILDIR PF_LOG PF_CONF PF_QUEUE
+	if [ "$_pf_tls" = yes ]; then
+		export PF_TLS_PORT PF_NOTLS_PORT PF_PORT_server PF_PORT_other \
+			PF_PORT_expired PF_PORT_untrusted
+	fi
+}
+
+# _pf_pick_ports: PF_PORT (and in TLS mode the other ports), all different;
+# $_pf_ports lists them.
+_pf_pick_ports() {
+	_pf_ports=
+	_pf_add_port PF_PORT
+	[ "$_pf_tls" = yes ] || return 0
+	_pf_add_port PF_TLS_PORT
+	_pf_add_port PF_NOTLS_PORT
+	for _pf_kind in server other expired untrusted; do
+		if [ "$_pf_kind" = "$_pf_tls_kind" ]; then
+			eval "PF_PORT_$_pf_kind=\$PF_PORT"
+		else
+			_pf_add_port "PF_PORT_$_pf_kind"
+		fi
+	done
+}
+
+# _pf_add_port VAR: set VAR to a free port not yet in $_pf_ports; add it.
+_pf_add_port() {
+	_pf_n=0
+	while :; do
+		_pf_n=$((_pf_n + 1))
+		[ $_pf_n -le 20 ] || bail "$FREEPORT keeps printing ports already taken"
+		_pf_new=$("$FREEPORT") || bail "$FREEPORT failed"
+		case " $_pf_ports " in
+		*" $_pf_new "*) ;;
+		*) break ;;
+		esac
+	done
+	_pf_ports="$_pf_ports $_pf_new"
+	eval "$1=\$_pf_new"
 }
 
 _pf_write_main_cf() {
+	if [ "$_pf_tls" = yes ]; then
+		_pf_relay_restrictions="permit_sasl_authenticated, reject_unauth_destination"
+		_pf_recipient_restrictions="permit_sasl_authenticated, reject"
+	else
+		_pf_relay_restrictions=reject_unauth_destination
+		_pf_recipient_restrictions=
+	fi
 	# Everything is set here; nothing is read from /etc/postfix/main.cf.
 	cat >"$PF_CONF/main.cf" <<EOF
 compatibility_level = 3.6
@@ -149,8 +298,8 @@ virtual_mailbox_limit = 0
 message_size_limit = 0
 
 smtpd_client_restrictions = permit_mynetworks, reject
-smtpd_relay_restrictions = reject_unauth_destination
-smtpd_recipient_restrictions =
+smtpd_relay_restrictions = $_pf_relay_restrictions
+smtpd_recipient_restrictions = $_pf_recipient_restrictions
 smtpd_reject_unlisted_recipient = yes
 
 # Deliver what the client sent: no headers added, rewritten or dropped on the
@@ -173,15 +322,46 @@ queue_run_delay = 1h
 minimal_backoff_time = 1h
 maximal_backoff_time = 1h
 EOF
+	[ "$_pf_tls" = yes ] && _pf_write_main_cf_tls
 	for _pf_line in "$@"; do
 		printf '%s\n' "$_pf_line"
 	done >>"$PF_CONF/main.cf"
 }
 
+# The TLS and SASL part of main.cf (postfix_start_tls).
+_pf_write_main_cf_tls() {
+	_pf_cert='' _pf_key=''
+	eval "_pf_cert=\$PF_CERT_$_pf_tls_kind _pf_key=\$PF_KEY_$_pf_tls_kind"
+	cat >>"$PF_CONF/main.cf" <<EOF
+
+# TLS: offered with STARTTLS on every port but the wrapper-mode one.
+smtpd_tls_security_level = may
+smtpd_tls_cert_file = $_pf_cert
+smtpd_tls_key_file = $_pf_key
+smtpd_tls_CAfile = $PF_CA
+smtpd_tls_ask_ccert = yes
+smtpd_tls_loglevel = 1
+smtpd_tls_session_cache_database =
+
+# SMTP AUTH, by the private Dovecot, and only over TLS; no recipient
+# without it.
+smtpd_sasl_auth_enable = yes
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = $DOV_AUTH_SOCKET
+smtpd_sasl_security_options = noanonymous
+smtpd_sasl_tls_security_options = noanonymous
+smtpd_tls_auth_only = yes
+broken_sasl_auth_clients = no
+EOF
+}
+
 _pf_write_master_cf() {
 	# Only the services these tests use; no chroot anywhere.
-	cat >"$PF_CONF/master.cf" <<EOF
-127.0.0.1:$PF_PORT inet n - n - - smtpd
+	{
+		printf '127.0.0.1:%s inet n - n - - smtpd\n' "$PF_PORT"
+		[ "$_pf_tls" = yes ] && _pf_master_cf_tls
+	} >"$PF_CONF/master.cf"
+	cat >>"$PF_CONF/master.cf" <<EOF
 cleanup   unix  n - n - 0 cleanup
 qmgr      unix  n - n 300 1 qmgr
 rewrite   unix  - - n - - trivial-rewrite
@@ -198,6 +378,28 @@ anvil     unix  - - n - 1 anvil
 virtual   unix  - n n - - virtual
 postlog   unix-dgram n - n - 1 postlogd
 EOF
+}
+
+# The TLS ports of master.cf; each logs under a name of its own
+# (postfix-test-XXXXXX/smtps/smtpd[PID]: ...).
+_pf_master_cf_tls() {
+	_pf_syslog=postfix-test-${PF_DIR##*.}
+	printf '127.0.0.1:%s inet n - n - - smtpd\n' "$PF_TLS_PORT"
+	printf '  -o syslog_name=%s/smtps\n' "$_pf_syslog"
+	printf '  -o smtpd_tls_wrappermode=yes -o smtpd_tls_security_level=encrypt\n'
+	printf '127.0.0.1:%s inet n - n - - smtpd\n' "$PF_NOTLS_PORT"
+	printf '  -o syslog_name=%s/notls\n' "$_pf_syslog"
+	printf '  -o smtpd_tls_security_level=none\n'
+	for _pf_kind in server other expired untrusted; do
+		[ "$_pf_kind" = "$_pf_tls_kind" ] && continue
+		eval "_pf_p=\$PF_PORT_$_pf_kind _pf_cert=\$PF_CERT_$_pf_kind"
+		eval "_pf_key=\$PF_KEY_$_pf_kind"
+		printf '127.0.0.1:%s inet n - n - - smtpd\n' "$_pf_p"
+		printf '  -o syslog_name=%s/starttls-%s\n' "$_pf_syslog" "$_pf_kind"
+		printf '  -o smtpd_tls_cert_file=%s -o smtpd_tls_key_file=%s\n' \
+			"$_pf_cert" "$_pf_key"
+	done
+	printf 'tlsmgr unix - - n 1000? 1 tlsmgr\n'
 }
 
 # _pf_listening PORT: something listens on 127.0.0.1:PORT. Read from the
@@ -260,10 +462,19 @@ _pf_master_gone() {
 	! _pf_is_master "$_pf_gone_pid" "$1"
 }
 
-# postfix_stop [DIR]: stop the instance in DIR (default: $PF_DIR); idempotent.
+# postfix_stop [DIR]: stop the instance in DIR (default: $PF_DIR), and its
+# Dovecot if it has one; idempotent.
 postfix_stop() {
 	_pf_stop_dir=${1:-${PF_DIR:-}}
 	[ -n "$_pf_stop_dir" ] && [ -d "$_pf_stop_dir/etc" ] || return 0
+	# Both stop side by side: Dovecot is told first and waited for last.
+	dovecot_stop_begin "$_pf_stop_dir/dovecot"
+	_pf_stop_postfix "$_pf_stop_dir"
+	dovecot_stop_wait "$_pf_stop_dir/dovecot"
+}
+
+_pf_stop_postfix() {
+	_pf_stop_dir=$1
 	_pf_stop_pid=$(_pf_master_pid "$_pf_stop_dir") || return 0
 	_pf_is_master "$_pf_stop_pid" "$_pf_stop_dir" || return 0
 	# "abort" sends master the same SIGTERM as "stop", but does not sleep a
@@ -425,6 +636,23 @@ postfix_session_summary() {
 
 _pf_has_sessions() {
 	[ "$(grep -c 'smtpd\[[0-9]*\]: disconnect from ' "$PF_LOG")" -ge "$1" ]
+}
+
+# postfix_sasl_methods: the SASL mechanism of each authenticated mail
+# transaction so far, oldest first, one a line (once Postfix is idle).
+postfix_sasl_methods() {
+	postfix_wait_idle || true
+	sed -n 's/.*smtpd\[[0-9]*\]: [0-9A-F]*: client=.*, sasl_method=\([^,]*\),.*/\1/p' \
+		"$PF_LOG"
+}
+
+# postfix_auth_count: how many AUTH commands the server has seen (each
+# session's summary counts them as auth=N or auth=OK/N).
+postfix_auth_count() {
+	postfix_wait_idle || true
+	grep 'smtpd\[[0-9]*\]: disconnect from ' "$PF_LOG" |
+		sed -n 's/.* auth=\([0-9]*\/\)\{0,1\}\([0-9]*\).*/\2/p' |
+		awk '{ n += $1 } END { print n + 0 }'
 }
 
 # postfix_log_tail [LINES]: the end of the mail log, for diagnostics.

@@ -509,19 +509,19 @@ static void test_verification(void)
 	struct tls_params p = params();
 
 	expect_failure("expired", SERVE_TLS, &expired, &p, OUTCOME_NOT_PERMITTED,
-	               "certificate of " HOST " has expired (not after 2020-01-02 03:04 UTC)");
+	               "the certificate " HOST " presented has expired (not after 2020-01-02 03:04 UTC)");
 	expect_failure("not yet valid", SERVE_TLS, &future, &p, OUTCOME_NOT_PERMITTED,
-	               "certificate of " HOST " is not valid yet (not before 2090-01-01 00:00 UTC)");
+	               "the certificate " HOST " presented is not valid yet (not before 2090-01-01 00:00 UTC)");
 	expect_failure("self-signed", SERVE_TLS, &self, &p, OUTCOME_NOT_PERMITTED,
-	               "certificate of " HOST " is not issued by a trusted CA (self-signed: CN=" HOST ")");
+	               "the certificate " HOST " presented is not issued by a trusted CA (self-signed: CN=" HOST ")");
 	expect_failure("name mismatch", SERVE_TLS, &other, &p, OUTCOME_NOT_PERMITTED,
-	               "certificate of " HOST " does not match the name " HOST
-	               ": it is for a.other.test, b.other.test");
+	               "the certificate " HOST " presented is for a.other.test, b.other.test, "
+	               "not " HOST);
 	expect_failure("SHA-1 signature", SERVE_TLS, &sha1, &p, OUTCOME_NOT_PERMITTED,
-	               "certificate of " HOST " is signed with an insecure algorithm (ECDSA-SHA1)");
+	               "the certificate " HOST " presented is signed with an insecure algorithm (ECDSA-SHA1)");
 	p.crl_file = crl_file;
 	expect_failure("revoked", SERVE_TLS, &revoked, &p, OUTCOME_NOT_PERMITTED,
-	               "certificate of " HOST " has been revoked");
+	               "the certificate " HOST " presented has been revoked");
 	expect_success("CRL, certificate not revoked", &good, &p);
 
 	p = params();
@@ -544,7 +544,7 @@ static void test_verification(void)
 	expect_success("IP address in the certificate", &good, &p);
 	p.host = "127.0.0.2";
 	expect_failure("IP address mismatch", SERVE_TLS, &good, &p, OUTCOME_NOT_PERMITTED,
-	               "does not match the name 127.0.0.2: it is for " HOST ", 127.0.0.1");
+	               "is for " HOST ", 127.0.0.1, not 127.0.0.2");
 
 	p = params();
 	p.certcheck = false;
