@@ -68,6 +68,7 @@ delivered() {
 $4"
 	run_postie_kept "$TEST_TMP/msg" -C "$TEST_TMP/rc-$1" alice@example.test
 	is "$status" 0 "$1: exit status 0"
+	[ "$status" -eq 0 ] || diag "postie said: $stderr"
 	delivered=$((delivered + 1))
 	wait_for_delivery alice "$delivered"
 	ok $? "$1: alice received the message"

@@ -165,6 +165,8 @@ _pf_start() {
 	# stopped too; and after Dovecot's, so it runs first and stops both
 	# side by side.
 	at_exit "postfix_stop '$PF_DIR'"
+	# Runs before the stop: when a test failed, show what the servers said.
+	at_exit "_pf_failure_logs"
 
 	# The queue directory is root's (Postfix creates the subdirectories with
 	# their owners); the data directory is left for Postfix to create, as it
@@ -658,4 +660,19 @@ postfix_auth_count() {
 # postfix_log_tail [LINES]: the end of the mail log, for diagnostics.
 postfix_log_tail() {
 	tail -n "${1:-20}" "$PF_LOG" 2>/dev/null
+}
+
+# _pf_failure_logs: after a failed test, the tails of the server logs (a
+# CI failure must explain itself; the files go away with $TEST_TMP).
+_pf_failure_logs() {
+	[ "${tap_failures:-0}" -gt 0 ] || return 0
+	if [ -f "${PF_LOG:-}" ]; then
+		diag "last lines of the Postfix log ($PF_LOG):"
+		diag "$(tail -n 40 "$PF_LOG")"
+	fi
+	if [ -f "${DOV_LOG:-}" ]; then
+		diag "last lines of the Dovecot log ($DOV_LOG):"
+		diag "$(tail -n 20 "$DOV_LOG")"
+	fi
+	return 0
 }
