@@ -27,7 +27,7 @@ struct net_conn {
 
 /* ------------------------------------------------------------ time */
 
-static long long now_ms(void)
+long long net_now_ms(void)
 {
 	struct timespec ts;
 
@@ -35,12 +35,10 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Wait until fd is readable/writable or the deadline passes.
- * Returns 1 ready, 0 timed out, -1 error (errno set). */
-static int wait_fd(int fd, bool for_write, long long deadline)
+int net_wait_fd(int fd, bool for_write, long long deadline)
 {
 	for (;;) {
-		long long left = deadline - now_ms();
+		long long left = deadline - net_now_ms();
 		struct pollfd p = { .fd = fd, .events = for_write ? POLLOUT : POLLIN };
 		int r;
 
@@ -131,7 +129,7 @@ static int connect_one(const struct addrinfo *ai, const char *source_ip,
 			close(fd);
 			return -1;
 		}
-		int r = wait_fd(fd, true, deadline);
+		int r = net_wait_fd(fd, true, deadline);
 		socklen_t len = sizeof(*err);
 
 		if (r <= 0) {
@@ -199,7 +197,7 @@ static int resolve(const char *host, const char *service, long long deadline,
 		return err;
 	}
 	for (;;) {
-		long long left = deadline - now_ms();
+		long long left = deadline - net_now_ms();
 		struct timespec ts = { .tv_sec = left / 1000, .tv_nsec = (left % 1000) * 1000000 };
 
 		if (left <= 0) {
@@ -233,7 +231,7 @@ struct net_conn *net_connect(const char *host, int port, const char *source_ip,
 {
 	struct addrinfo *res = NULL, *ai;
 	char service[16], addr[INET6_ADDRSTRLEN + 1] = "";
-	long long deadline = now_ms() + (long long)timeout * 1000;
+	long long deadline = net_now_ms() + (long long)timeout * 1000;
 	int err = 0, fd = -1, gai;
 	bool timed_out;
 	struct net_conn *c;
@@ -255,8 +253,8 @@ struct net_conn *net_connect(const char *host, int port, const char *source_ip,
 	/* One deadline for the whole phase: each address may use what is left,
 	 * but not all of it while other addresses remain to be tried. */
 	for (ai = res; ai; ai = ai->ai_next) {
-		long long left = deadline - now_ms();
-		long long attempt_deadline = ai->ai_next ? now_ms() + left / 2 : deadline;
+		long long left = deadline - net_now_ms();
+		long long attempt_deadline = ai->ai_next ? net_now_ms() + left / 2 : deadline;
 
 		format_address(ai->ai_addr, ai->ai_addrlen, addr, sizeof(addr));
 		if (left <= 0) {
@@ -295,7 +293,7 @@ struct net_conn *net_connect(const char *host, int port, const char *source_ip,
 int net_flush(struct net_conn *c, const char *step, struct outcome *out)
 {
 	size_t done = 0;
-	long long deadline = now_ms() + (long long)c->timeout * 1000;
+	long long deadline = net_now_ms() + (long long)c->timeout * 1000;
 
 	while (done < c->out_len) {
 		bool wants_write;
@@ -305,11 +303,11 @@ int net_flush(struct net_conn *c, const char *step, struct outcome *out)
 		if (n > 0) {
 			done += (size_t)n;
 			/* Progress renews the deadline: the limit is on stalls. */
-			deadline = now_ms() + (long long)c->timeout * 1000;
+			deadline = net_now_ms() + (long long)c->timeout * 1000;
 			continue;
 		}
 		if (n < 0 && errno == EAGAIN) {
-			int r = wait_fd(c->fd, wants_write, deadline);
+			int r = net_wait_fd(c->fd, wants_write, deadline);
 			if (r > 0)
 				continue;
 			if (r == 0)
@@ -347,7 +345,7 @@ int net_write(struct net_conn *c, const void *buf, size_t len, const char *step,
 /* Read more bytes into the input buffer. Returns 0, or -1 with an outcome. */
 static int fill_input(struct net_conn *c, const char *step, struct outcome *out)
 {
-	long long deadline = now_ms() + (long long)c->timeout * 1000;
+	long long deadline = net_now_ms() + (long long)c->timeout * 1000;
 
 	if (c->in_start > 0) {
 		memmove(c->in, c->in + c->in_start, c->in_end - c->in_start);
@@ -369,7 +367,7 @@ static int fill_input(struct net_conn *c, const char *step, struct outcome *out)
 		if (errno != EAGAIN)
 			return outcome_fail(out, OUTCOME_TEMPORARY, step,
 			                    "connection to %s lost: %s", c->peer, strerror(errno));
-		int r = wait_fd(c->fd, wants_write, deadline);
+		int r = net_wait_fd(c->fd, wants_write, deadline);
 		if (r == 0)
 			return outcome_fail(out, OUTCOME_TEMPORARY, step,
 			                    "%s did not answer within %d seconds", c->peer, c->timeout);

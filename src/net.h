@@ -60,6 +60,13 @@ size_t net_pending_input(const struct net_conn *c);
 void net_discard_input(struct net_conn *c);
 
 int net_fd(const struct net_conn *c);
+
+/* Milliseconds on the monotonic clock, for deadlines. */
+long long net_now_ms(void);
+
+/* Wait until fd is readable (or writable) or the deadline (net_now_ms()
+ * time) passes. Returns 1 ready, 0 timed out, -1 error (errno set). */
+int net_wait_fd(int fd, bool for_write, long long deadline);
 void net_set_transport(struct net_conn *c, const struct net_transport *t);
 
 /* "host [address]:port" of the peer, for messages. */

@@ -42,33 +42,11 @@ struct tls_session {
 
 /* ------------------------------------------------------------ time */
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Wait until the socket is ready the way GnuTLS last wanted, or the
  * deadline passes. Returns 1 ready, 0 timed out, -1 error. */
 static int wait_session(struct tls_session *s, long long deadline)
 {
-	short events = gnutls_record_get_direction(s->session) ? POLLOUT : POLLIN;
-
-	for (;;) {
-		long long left = deadline - now_ms();
-		struct pollfd p = { .fd = s->fd, .events = events };
-		int r;
-
-		if (left <= 0)
-			return 0;
-		r = poll(&p, 1, left > 60000 ? 60000 : (int)left);
-		if (r > 0)
-			return 1;
-		if (r < 0 && errno != EINTR)
-			return -1;
-	}
+	return net_wait_fd(s->fd, gnutls_record_get_direction(s->session) == 1, deadline);
 }
 
 static void format_time(time_t t, char *buf, size_t size)
@@ -572,7 +550,7 @@ static int handshake_failed(struct tls_session *s, int r, int saved_errno, struc
 
 static int handshake(struct tls_session *s, const struct tls_params *p, struct outcome *out)
 {
-	long long deadline = now_ms() + (long long)s->timeout * 1000;
+	long long deadline = net_now_ms() + (long long)s->timeout * 1000;
 
 	s->host = p->host;
 	s->verify_out = out;
@@ -591,7 +569,7 @@ static int handshake(struct tls_session *s, const struct tls_params *p, struct o
 		}
 		/* Warning alerts and the like: the handshake goes on, within the
 		 * deadline (each one consumed a record: no busy loop). */
-		if (r != GNUTLS_E_AGAIN && now_ms() < deadline)
+		if (r != GNUTLS_E_AGAIN && net_now_ms() < deadline)
 			continue;
 		w = r == GNUTLS_E_AGAIN ? wait_session(s, deadline) : 0;
 		if (w == 0)
@@ -806,7 +784,7 @@ void tls_close(struct tls_session *s)
 
 	if (!s)
 		return;
-	deadline = now_ms() + (long long)s->timeout * 1000;
+	deadline = net_now_ms() + (long long)s->timeout * 1000;
 	for (;;) {
 		int r = gnutls_bye(s->session, GNUTLS_SHUT_WR);
 
