@@ -102,6 +102,13 @@ run_postie() {
 	timeout 30 "$POSTIE" "$@" <"$input" >"$TEST_TMP/stdout" 2>"$TEST_TMP/stderr" || status=$?
 	stdout=$(cat "$TEST_TMP/stdout")
 	stderr=$(cat "$TEST_TMP/stderr")
+	# Kept for tests/no_secrets_anywhere.sh, which reads every byte postie
+	# printed in the whole suite (one file per test file: parallel-safe).
+	if [ -n "${POSTIE_OUTPUT_DIR:-}" ]; then
+		mkdir -p "$POSTIE_OUTPUT_DIR"
+		cat "$TEST_TMP/stdout" "$TEST_TMP/stderr" \
+			>>"$POSTIE_OUTPUT_DIR/$(printf '%s' "$0" | sed 's|^.*tests/||; s|[/.]|_|g').out"
+	fi
 }
 
 # error_line DESCRIPTION: stderr (of the last run_postie) is exactly one

@@ -7,7 +7,7 @@
 fault_start auth-plain-forced-cleartext "tls off
 auth plain
 user u
-password p"
+password Fault-p4ss-7e1d"
 run_postie "$FAULT_MESSAGE" -C "$FAULT_CONFIG" rcpt@example.test
 fault_finish
 

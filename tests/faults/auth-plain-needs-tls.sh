@@ -6,7 +6,7 @@
 
 fault_start auth-plain-needs-tls "auth on
 user u
-password p"
+password Fault-p4ss-7e1d"
 run_postie "$FAULT_MESSAGE" -C "$FAULT_CONFIG" rcpt@example.test
 fault_finish
 

@@ -8,7 +8,7 @@ fault_tls_certs
 fault_start auth-scram-sha-1-plus "$FAULT_TLS_CONFIG
 auth scram-sha-1-plus
 user u
-password p"
+password Fault-p4ss-7e1d"
 run_postie "$FAULT_MESSAGE" -C "$FAULT_CONFIG" rcpt@example.test
 fault_finish
 

@@ -11,7 +11,7 @@ tls_trust_file $FAULT_OTHER_CA
 tls_host_override faultserver.example.test
 auth on
 user u
-password p"
+password Fault-p4ss-7e1d"
 run_postie "$FAULT_MESSAGE" -C "$FAULT_CONFIG" rcpt@example.test
 fault_finish
 

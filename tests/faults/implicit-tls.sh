@@ -9,7 +9,7 @@ fault_start implicit-tls "$FAULT_TLS_CONFIG
 tls_starttls off
 auth on
 user u
-password p"
+password Fault-p4ss-7e1d"
 run_postie "$FAULT_MESSAGE" -C "$FAULT_CONFIG" rcpt@example.test
 fault_finish
 

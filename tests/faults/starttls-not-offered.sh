@@ -8,7 +8,7 @@ fault_tls_certs
 fault_start starttls-not-offered "$FAULT_TLS_CONFIG
 auth on
 user u
-password p"
+password Fault-p4ss-7e1d"
 run_postie "$FAULT_MESSAGE" -C "$FAULT_CONFIG" rcpt@example.test
 fault_finish
 
