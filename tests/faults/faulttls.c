@@ -25,6 +25,7 @@
 struct fault_tls_server {
 	gnutls_certificate_credentials_t cred;
 	gnutls_priority_t priority;     /* NULL: the default */
+	bool ask_client_cert;           /* FAULT_CLIENT_CA was set: ask for one, check it */
 };
 
 struct fault_tls_conn {
@@ -102,6 +103,18 @@ struct fault_tls_server *fault_tls_load(const char *cert_file, const char *key_f
 		fault_tls_unload(srv);
 		return NULL;
 	}
+	/* For AUTH EXTERNAL: client certificates issued by this CA are valid. */
+	if (getenv("FAULT_CLIENT_CA")) {
+		r = gnutls_certificate_set_x509_trust_file(srv->cred, getenv("FAULT_CLIENT_CA"),
+		                                           GNUTLS_X509_FMT_PEM);
+		if (r <= 0) {
+			say(err, errsize, "cannot load FAULT_CLIENT_CA %s: %s", getenv("FAULT_CLIENT_CA"),
+			    r < 0 ? gnutls_strerror(r) : "no certificate in it");
+			fault_tls_unload(srv);
+			return NULL;
+		}
+		srv->ask_client_cert = true;
+	}
 	if (priority) {
 		r = gnutls_priority_init(&srv->priority, priority, &where);
 		if (r < 0) {
@@ -168,7 +181,8 @@ struct fault_tls_conn *fault_tls_accept(const struct fault_tls_server *srv, int 
 		fault_tls_end(t);
 		return NULL;
 	}
-	gnutls_certificate_server_set_request(t->session, GNUTLS_CERT_IGNORE);
+	gnutls_certificate_server_set_request(t->session, srv->ask_client_cert
+	                                      ? GNUTLS_CERT_REQUEST : GNUTLS_CERT_IGNORE);
 	gnutls_transport_set_int(t->session, fd);
 	/* The deadline below bounds the handshake, not GnuTLS's own timer. */
 	gnutls_handshake_set_timeout(t->session, GNUTLS_INDEFINITE_TIMEOUT);
@@ -327,6 +341,16 @@ static int give_binding(struct fault_sasl *x, Gsasl_session *sctx, Gsasl_propert
 	return r;
 }
 
+/* EXTERNAL: the client presented a certificate that chains to FAULT_CLIENT_CA. */
+static bool client_cert_verified(struct fault_tls_conn *t)
+{
+	unsigned status = 1;
+	unsigned n = 0;
+
+	return gnutls_certificate_get_peers(t->session, &n) != NULL && n > 0 &&
+	       gnutls_certificate_verify_peers2(t->session, &status) == 0 && status == 0;
+}
+
 static int sasl_callback(Gsasl *ctx, Gsasl_session *sctx, Gsasl_property prop)
 {
 	struct fault_sasl *x = gsasl_session_hook_get(sctx);
@@ -348,6 +372,9 @@ static int sasl_callback(Gsasl *ctx, Gsasl_session *sctx, Gsasl_property prop)
 		if (authid && strcmp(authid, x->user) == 0)
 			return gsasl_property_set(sctx, GSASL_PASSWORD, x->password);
 		return GSASL_NO_CALLBACK;
+	case GSASL_VALIDATE_EXTERNAL:
+		return x->tls && client_cert_verified(x->tls) ? GSASL_OK
+		                                               : GSASL_AUTHENTICATION_ERROR;
 	case GSASL_CB_TLS_UNIQUE:
 	case GSASL_CB_TLS_EXPORTER:
 		return give_binding(x, sctx, prop);
