@@ -5,7 +5,7 @@
 #include "envelope.h"
 
 int envelope_add_arguments(struct envelope *env, char *const *args, size_t nargs,
-                           struct outcome *out)
+                           bool read_recipients, struct outcome *out)
 {
 	char err[128];
 
@@ -13,6 +13,9 @@ int envelope_add_arguments(struct envelope *env, char *const *args, size_t nargs
 		if (address_list_parse(args[i], strlen(args[i]), &env->rcpts, err, sizeof(err)) < 0)
 			return outcome_fail(out, OUTCOME_USAGE, "usage", "invalid recipient '%s': %s",
 			                    args[i], err);
+	if (!read_recipients && env->rcpts.n == 0)
+		return outcome_fail(out, OUTCOME_USAGE, "usage",
+		                    "no recipients given (name them as arguments, or use -t)");
 	return 0;
 }
 
@@ -51,14 +54,10 @@ int envelope_finish(struct envelope *env, const struct invocation *inv,
 				       ? outcome_fail(out, OUTCOME_BAD_MESSAGE, "message",
 				                      "more than %d recipients", ADDRESS_LIST_MAX)
 				       : outcome_fail(out, OUTCOME_OS, "message", "out of memory");
-	if (env->rcpts.n == 0) {
-		if (inv->read_recipients)
-			return outcome_fail(out, OUTCOME_BAD_MESSAGE, "message",
-			                    "no recipients: the message has no To, Cc or Bcc address "
-			                    "and none was given on the command line");
-		return outcome_fail(out, OUTCOME_USAGE, "usage",
-		                    "no recipients given (name them as arguments, or use -t)");
-	}
+	if (env->rcpts.n == 0)
+		return outcome_fail(out, OUTCOME_BAD_MESSAGE, "message",
+		                    "no recipients: the message has no To, Cc or Bcc address "
+		                    "and none was given on the command line");
 
 	if (inv->envelope_from && (acct->allow_from_override || !acct->from))
 		return parse_sender(inv->envelope_from, &env->from, out);

@@ -17,15 +17,15 @@ struct envelope {
 
 /* Recipients from the command line: each argument is an address list
  * (sendmail accepts "a@x, b@y" in one argument). Fails with OUTCOME_USAGE
- * naming the argument. May be called before the message is read. */
+ * naming the argument, or when there is none and `read_recipients` (-t) is
+ * not set: that is known before anything is read. */
 int envelope_add_arguments(struct envelope *env, char *const *args, size_t nargs,
-                           struct outcome *out);
+                           bool read_recipients, struct outcome *out);
 
 /* Complete the envelope once the message is read: merge the -t recipients
- * (`header_rcpts`, may be NULL), require at least one recipient (OUTCOME_USAGE,
- * or OUTCOME_BAD_MESSAGE with -t), and choose the sender: -f/-r (unless the
- * account forbids overriding it), else the account's `from`, else
- * OUTCOME_CONFIG. */
+ * (`header_rcpts`, may be NULL), require at least one recipient
+ * (OUTCOME_BAD_MESSAGE), and choose the sender: -f/-r (unless the account
+ * forbids overriding it), else the account's `from`, else OUTCOME_CONFIG. */
 int envelope_finish(struct envelope *env, const struct invocation *inv,
                     const struct account *acct, const struct address_list *header_rcpts,
                     struct outcome *out);

@@ -90,7 +90,7 @@ size_t log_escape(char *dst, size_t size, const char *src, size_t len)
 	return o;
 }
 
-static void transcript_line(const char *prefix, const char *text, size_t len)
+static void print_escaped_line(const char *prefix, const char *text, size_t len)
 {
 	char buf[LOG_LINE_MAX];
 
@@ -101,19 +101,19 @@ static void transcript_line(const char *prefix, const char *text, size_t len)
 void log_transcript(bool from_server, const char *line, size_t len)
 {
 	if (verbose)
-		transcript_line(from_server ? "<-- " : "--> ", line, len);
+		print_escaped_line(from_server ? "<-- " : "--> ", line, len);
 }
 
-static void transcript_vformat(const char *prefix, const char *fmt, va_list ap)
+static void print_escaped_vformat(const char *prefix, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
-static void transcript_vformat(const char *prefix, const char *fmt, va_list ap)
+static void print_escaped_vformat(const char *prefix, const char *fmt, va_list ap)
 {
 	char text[LOG_LINE_MAX];
 	int n = vsnprintf(text, sizeof(text), fmt, ap);
 
 	if (n < 0)
 		return;
-	transcript_line(prefix, text, (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1);
+	print_escaped_line(prefix, text, (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1);
 }
 
 void log_transcript_note(const char *fmt, ...)
@@ -123,7 +123,7 @@ void log_transcript_note(const char *fmt, ...)
 	if (!verbose)
 		return;
 	va_start(ap, fmt);
-	transcript_vformat("--> ", fmt, ap);
+	print_escaped_vformat("--> ", fmt, ap);
 	va_end(ap);
 }
 
@@ -134,23 +134,17 @@ void log_debug(const char *fmt, ...)
 	if (!verbose)
 		return;
 	va_start(ap, fmt);
-	transcript_vformat("--- ", fmt, ap);
+	print_escaped_vformat("--- ", fmt, ap);
 	va_end(ap);
 }
 
 void log_warning(const char *fmt, ...)
 {
-	char text[LOG_LINE_MAX], shown[LOG_LINE_MAX];
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(text, sizeof(text), fmt, ap);
+	print_escaped_vformat("postie: warning: ", fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return;
-	log_escape(shown, sizeof(shown), text, (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1);
-	fprintf(stderr, "postie: warning: %s\n", shown);
 }
 
 /* "<what happened>[: <code> <enhanced> <server text>]", escaped. */

@@ -101,14 +101,8 @@ static int submit(const struct invocation *inv, struct outcome *out)
 
 	if (!final)
 		return outcome_fail(out, OUTCOME_OS, "", "out of memory");
-	if (envelope_add_arguments(&env, inv->rcpts, inv->nrcpts, out) < 0)
+	if (envelope_add_arguments(&env, inv->rcpts, inv->nrcpts, inv->read_recipients, out) < 0)
 		goto done;
-	/* Without -t the recipients are known before anything is read. */
-	if (!inv->read_recipients && env.rcpts.n == 0) {
-		outcome_fail(out, OUTCOME_USAGE, "usage",
-		             "no recipients given (name them as arguments, or use -t)");
-		goto done;
-	}
 	if (config_load(inv->config_file, &cfg, out) < 0 ||
 	    account_select(&cfg, inv->account, &acct, out) < 0 ||
 	    account_check(acct, out) < 0)

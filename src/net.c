@@ -410,11 +410,6 @@ size_t net_pending_input(const struct net_conn *c)
 	return c->in_end - c->in_start + c->transport.pending(c->transport.ctx);
 }
 
-void net_discard_input(struct net_conn *c)
-{
-	c->in_start = c->in_end = 0;
-}
-
 int net_fd(const struct net_conn *c)
 {
 	return c->fd;

@@ -56,9 +56,6 @@ int net_read_line(struct net_conn *c, char *line, size_t cap, size_t *len,
 /* Bytes received but not yet read as lines (STARTTLS injection check). */
 size_t net_pending_input(const struct net_conn *c);
 
-/* Drop everything received but not yet read. */
-void net_discard_input(struct net_conn *c);
-
 int net_fd(const struct net_conn *c);
 
 /* Milliseconds on the monotonic clock, for deadlines. */

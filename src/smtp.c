@@ -70,7 +70,6 @@ struct smtp_session {
 	const struct smtp_transaction *txn;
 	struct rcpt_status *rcpt_status;
 	bool mail_accepted;       /* a transaction is open: RSET it on failure */
-	bool data_accepted;       /* the 354 came */
 
 	struct smtp_reply reply;  /* the reply being read; kept as the last one */
 	char line[SMTP_LINE_MAX + 2];
@@ -401,10 +400,8 @@ static int on_reply(struct smtp_session *s, const struct pending *p, struct outc
 		return 0;   /* judged when all replies are in */
 	}
 	case CMD_DATA:
-		if (r->code == 354) {
-			s->data_accepted = true;
+		if (r->code == 354)
 			return 0;
-		}
 		return reply_failure(s, step, OUTCOME_REFUSED, out, "DATA refused");
 	case CMD_END_OF_DATA:
 		if (cls == 2)
@@ -734,7 +731,6 @@ int smtp_send_mail(struct smtp_session *s, const struct smtp_transaction *t, str
 		return outcome_fail(out, OUTCOME_OS, "rcpt", "out of memory");
 	s->txn = t;
 	s->mail_accepted = false;
-	s->data_accepted = false;
 
 	set_state(s, STATE_ENVELOPE);
 	if (queue_command(s, CMD_MAIL, 0, out, "MAIL FROM:<%s>%s", t->from, params) < 0 ||

@@ -578,30 +578,14 @@ static void free_script(struct script *sc)
 
 /* ------------------------------------------------------------ client I/O */
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Wait until fd is ready for `events` or the deadline passes: 1 ready, 0 not. */
 static int wait_ready(int fd, short events, long long deadline)
 {
-	for (;;) {
-		long long left = deadline - now_ms();
-		struct pollfd p = { .fd = fd, .events = events };
-		int r;
+	int r = fault_ready_by(fd, events, deadline);
 
-		if (left <= 0)
-			return 0;
-		r = poll(&p, 1, (int)left);
-		if (r > 0)
-			return 1;
-		if (r < 0 && errno != EINTR)
-			die(EXIT_SYSTEM, "poll: %s", strerror(errno));
-	}
+	if (r < 0)
+		die(EXIT_SYSTEM, "poll: %s", strerror(errno));
+	return r;
 }
 
 /* Read more from the client into its buffer. Returns false on time-out. */
@@ -674,7 +658,7 @@ static enum got next_line(struct client *c, long long deadline, size_t limit,
  * gone away (or stopped reading), which ends the connection. */
 static bool send_all(struct client *c, const char *buf, size_t len)
 {
-	long long deadline = now_ms() + WRITE_WAIT_MS;
+	long long deadline = fault_now_ms() + WRITE_WAIT_MS;
 
 	if (c->tls) {
 		char err[512];
@@ -710,7 +694,7 @@ static bool send_all(struct client *c, const char *buf, size_t len)
 /* Read and record what the client sends until it closes or `ms` pass. */
 static void read_until_closed(struct client *c, long long ms, const char *why)
 {
-	long long deadline = now_ms() + ms;
+	long long deadline = fault_now_ms() + ms;
 	char line[CLIENT_LINE_MAX];
 	size_t len;
 
@@ -801,7 +785,7 @@ static size_t read_line_or_die(struct client *c, const struct script *sc,
                                const struct command *cmd, char *line, bool redact)
 {
 	size_t len = 0;
-	enum got g = next_line(c, now_ms() + READ_WAIT_MS, CLIENT_LINE_MAX, line, &len);
+	enum got g = next_line(c, fault_now_ms() + READ_WAIT_MS, CLIENT_LINE_MAX, line, &len);
 	static char want_buf[4 * CLIENT_LINE_MAX];
 	const char *want = cmd->text ? escaped(want_buf, sizeof(want_buf), cmd->text, cmd->text_len)
 	                             : "any line";
@@ -841,7 +825,7 @@ static void read_body(struct client *c, const struct script *sc, const struct co
 	bool line_start = true;         /* the previous chunk ended a line */
 
 	for (;;) {
-		enum got g = next_line(c, now_ms() + READ_WAIT_MS, limit - taken, line, &len);
+		enum got g = next_line(c, fault_now_ms() + READ_WAIT_MS, limit - taken, line, &len);
 
 		if (g == GOT_LINE || g == GOT_CUT) {
 			taken += len;
@@ -899,7 +883,7 @@ static bool send_line(struct client *c, const char *text)
 static enum step_result wait_for_close(struct client *c, const struct script *sc,
                                        const struct command *cmd)
 {
-	long long deadline = now_ms() + READ_WAIT_MS;
+	long long deadline = fault_now_ms() + READ_WAIT_MS;
 
 	for (;;) {
 		if (c->start < c->end) {
@@ -927,7 +911,7 @@ static enum step_result quit_or_close(struct client *c, const struct script *sc,
 	size_t len = 0;
 	static char got[4 * CLIENT_LINE_MAX];
 
-	switch (next_line(c, now_ms() + READ_WAIT_MS, CLIENT_LINE_MAX, line, &len)) {
+	switch (next_line(c, fault_now_ms() + READ_WAIT_MS, CLIENT_LINE_MAX, line, &len)) {
 	case GOT_EOF:
 		record_event("client closed the connection without QUIT");
 		return STEP_END_CONNECTION;
@@ -968,7 +952,7 @@ static enum step_result start_tls(struct client *c, const struct script *sc,
 		    "TLS handshake could start", sc->path, cmd->lineno, n);
 	}
 	record_event("TLS handshake (server side)");
-	c->tls = fault_tls_accept(cmd->tls_server, c->fd, now_ms() + READ_WAIT_MS, tls_failure,
+	c->tls = fault_tls_accept(cmd->tls_server, c->fd, fault_now_ms() + READ_WAIT_MS, tls_failure,
 	                          sizeof(tls_failure));
 	if (!c->tls)
 		return STEP_TLS_FAILED;
@@ -1060,7 +1044,7 @@ static enum step_result serve_sasl(struct client *c, const struct script *sc,
 		record("S: ", "334 " REDACTED, strlen("334 " REDACTED));
 
 		len = 0;
-		g = next_line(c, now_ms() + READ_WAIT_MS, CLIENT_LINE_MAX, response, &len);
+		g = next_line(c, fault_now_ms() + READ_WAIT_MS, CLIENT_LINE_MAX, response, &len);
 		if (g != GOT_LINE) {
 			if (g == GOT_CUT)
 				record("C: ", REDACTED, strlen(REDACTED));

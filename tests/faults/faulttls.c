@@ -43,7 +43,7 @@ static void say(char *err, size_t errsize, const char *fmt, ...)
 	va_end(ap);
 }
 
-static long long clock_ms(void)
+long long fault_now_ms(void)
 {
 	struct timespec ts;
 
@@ -51,12 +51,10 @@ static long long clock_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Wait until fd is ready for events or the deadline passes: 1 ready, 0 not,
- * -1 poll failed. */
-static int ready_by(int fd, short events, long long deadline)
+int fault_ready_by(int fd, short events, long long deadline)
 {
 	for (;;) {
-		long long left = deadline - clock_ms();
+		long long left = deadline - fault_now_ms();
 		struct pollfd p = { .fd = fd, .events = events };
 		int r;
 
@@ -201,7 +199,7 @@ struct fault_tls_conn *fault_tls_accept(const struct fault_tls_server *srv, int 
 			}
 			continue;
 		}
-		ready = ready_by(fd, wanted_events(t->session), deadline);
+		ready = fault_ready_by(fd, wanted_events(t->session), deadline);
 		if (ready == 0) {
 			say(err, errsize, "the handshake did not finish in time");
 			break;
@@ -224,7 +222,7 @@ ssize_t fault_tls_recv(struct fault_tls_conn *t, char *buf, size_t cap, long lon
 
 		/* Decrypted bytes may be waiting that poll cannot see. */
 		if (gnutls_record_check_pending(t->session) == 0) {
-			int ready = ready_by(t->fd, POLLIN, deadline);
+			int ready = fault_ready_by(t->fd, POLLIN, deadline);
 
 			if (ready == 0)
 				return FAULT_TLS_TIMEOUT;
@@ -261,7 +259,7 @@ bool fault_tls_send(struct fault_tls_conn *t, const char *buf, size_t len, long 
 		}
 		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
 			/* GnuTLS keeps the record; the retry sends the same bytes. */
-			int ready = ready_by(t->fd, POLLOUT, deadline);
+			int ready = fault_ready_by(t->fd, POLLOUT, deadline);
 
 			if (ready > 0)
 				continue;

@@ -15,6 +15,13 @@
 struct fault_tls_server;
 
 /* NULL on failure, with the reason in err. priority NULL: GnuTLS default. */
+/* Milliseconds on the monotonic clock, for deadlines. */
+long long fault_now_ms(void);
+
+/* Wait until fd is ready for `events` or the deadline (fault_now_ms time)
+ * passes: 1 ready, 0 not, -1 poll failed (errno set). */
+int fault_ready_by(int fd, short events, long long deadline);
+
 struct fault_tls_server *fault_tls_load(const char *cert_file, const char *key_file,
                                         const char *priority, char *err, size_t errsize);
 void fault_tls_unload(struct fault_tls_server *srv);
