@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "account.h"
+#include "sender.h"
 #include "log.h"
 
 #define STEP "config"
@@ -49,6 +50,40 @@ int account_select(const struct config *cfg, const char *name,
 	}
 	*chosen = acct;
 	return 0;
+}
+
+/* The first account whose `from` matches the sender; a `from` that cannot
+ * be expanded simply does not match here (it is reported if used). */
+static const struct account *account_matching(const struct config *cfg, const char *sender)
+{
+	for (size_t i = 0; i < cfg->naccounts; i++) {
+		const struct account *a = &cfg->accounts[i];
+		struct outcome ignored;
+		char *expanded = NULL;
+		bool match;
+
+		if (!a->from || sender_expand(a->from, SENDER_MAILNAME_PATH, &expanded, &ignored) < 0)
+			continue;
+		match = sender_matches(expanded, sender);
+		free(expanded);
+		if (match)
+			return a;
+	}
+	return NULL;
+}
+
+int account_select_for_sender(const struct config *cfg, const char *name, const char *sender,
+                              const struct account **chosen, struct outcome *out)
+{
+	if (!name && sender && sender[0] && cfg->path) {
+		const struct account *acct = account_matching(cfg, sender);
+
+		if (acct) {
+			*chosen = acct;
+			return 0;
+		}
+	}
+	return account_select(cfg, name, chosen, out);
 }
 
 int account_check(const struct account *acct, struct outcome *out)

@@ -11,6 +11,13 @@
 int account_select(const struct config *cfg, const char *name,
                    const struct account **chosen, struct outcome *out);
 
+/* As account_select, but without -a the first account (in file order)
+ * whose `from` matches `sender` (an exact address, a pattern with * and ?,
+ * %U %H %C %M expanded, user+tag@ matching user@) is chosen before
+ * "default". `sender` may be NULL. */
+int account_select_for_sender(const struct config *cfg, const char *name, const char *sender,
+                              const struct account **chosen, struct outcome *out);
+
 /* Is the chosen account usable by this version? `host` must be set, and no
  * setting may need a feature that is not there yet (account->unsupported).
  * Fails with OUTCOME_CONFIG. */

@@ -90,12 +90,12 @@ static const struct command commands[] = {
 	SETTING(tls, .kind = KIND_TLS),
 	SETTING(auth, .kind = KIND_WORD, .words = AUTH_WORDS, .fold_case = true, .bare = "on"),
 	SETTING(tls_starttls, .kind = KIND_BOOL),
-	SETTING(protocol, .kind = KIND_PROTOCOL, .words = "smtp|lmtp",
-	        MISSING("LMTP", NULL, "use 'protocol smtp'")),
+	SETTING(protocol, .kind = KIND_PROTOCOL, .words = "smtp|lmtp"),
 	SETTING(logfile, .kind = KIND_PATH),
 	SETTING(logfile_time_format, .kind = KIND_TEXT),
 	SETTING(remove_bcc_headers, .kind = KIND_BOOL),
 	SETTING(allow_from_override, .kind = KIND_BOOL),
+	SETTING(partial_delivery, .kind = KIND_BOOL),
 	SETTING(proxy_host, .kind = KIND_TEXT,
 	        MISSING("proxy support", NULL, "remove 'proxy_host'")),
 	SETTING(proxy_port, .kind = KIND_NUMBER, .min = 1, .max = 65535),
@@ -111,36 +111,24 @@ static const struct command commands[] = {
 	SETTING(user, .kind = KIND_TEXT),
 	SETTING(password, .kind = KIND_SECRET),
 	SETTING(passwordeval, .kind = KIND_TEXT),
-	SETTING(set_from_header, .kind = KIND_WORD, .words = "auto|on|off",
-	        MISSING("header rewriting", "off", "use 'set_from_header off'")),
-	SETTING(set_date_header, .kind = KIND_WORD, .words = "auto|off",
-	        MISSING("header rewriting", "off", "use 'set_date_header off'")),
-	SETTING(set_msgid_header, .kind = KIND_WORD, .words = "auto|off",
-	        MISSING("header rewriting", "off", "use 'set_msgid_header off'")),
-	SETTING(undisclosed_recipients, .kind = KIND_BOOL,
-	        MISSING("header rewriting", NULL, "use 'undisclosed_recipients off'")),
-	SETTING(dsn_notify, .kind = KIND_DSN_NOTIFY,
-	        MISSING("DSN", "off", "use 'dsn_notify off'")),
-	SETTING(dsn_return, .kind = KIND_WORD, .words = "off|headers|full",
-	        MISSING("DSN", "off", "use 'dsn_return off'")),
-	SETTING(add_missing_from_header, .kind = KIND_BOOL,
-	        MISSING("header rewriting", NULL, "use 'add_missing_from_header off'")),
-	SETTING(aliases, .kind = KIND_PATH,
-	        MISSING("alias expansion", NULL, "remove 'aliases'")),
-	SETTING(syslog, .kind = KIND_WORD, .words = SYSLOG_WORDS, .bare = "on",
-	        MISSING("syslog logging", "off", "use 'syslog off' and 'logfile'")),
-	SETTING(auto_from, .kind = KIND_BOOL,
-	        MISSING("automatic envelope-from", NULL, "use 'auto_from off' and 'from'")),
-	SETTING(maildomain, .kind = KIND_TEXT,
-	        MISSING("automatic envelope-from", NULL, "remove 'maildomain'")),
+	SETTING(set_from_header, .kind = KIND_WORD, .words = "auto|on|off"),
+	SETTING(set_date_header, .kind = KIND_WORD, .words = "auto|off"),
+	SETTING(set_msgid_header, .kind = KIND_WORD, .words = "auto|off"),
+	SETTING(undisclosed_recipients, .kind = KIND_BOOL),
+	SETTING(dsn_notify, .kind = KIND_DSN_NOTIFY),
+	SETTING(dsn_return, .kind = KIND_WORD, .words = "off|headers|full"),
+	SETTING(add_missing_from_header, .kind = KIND_BOOL),
+	SETTING(aliases, .kind = KIND_PATH),
+	SETTING(syslog, .kind = KIND_WORD, .words = SYSLOG_WORDS, .bare = "on"),
+	SETTING(auto_from, .kind = KIND_BOOL),
+	SETTING(maildomain, .kind = KIND_TEXT),
 	SETTING(queue, .kind = KIND_QUEUE, .words = "off|auto|on",
 	        MISSING("the mail queue", NULL, "use 'queue off'")),
 	SETTING(queue_dir, .kind = KIND_PATH),
 	SETTING(queue_max_age, .kind = KIND_TEXT),
 	SETTING(fallback, .kind = KIND_ACCOUNTS,
 	        MISSING("account fallback", NULL, "remove 'fallback'")),
-	SETTING(log_format, .kind = KIND_WORD, .words = "text|json",
-	        MISSING("JSON logging", "text", "use 'log_format text'")),
+	SETTING(log_format, .kind = KIND_WORD, .words = "text|json"),
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -165,6 +153,7 @@ struct parser {
 	struct account_notes defaults_notes;
 	struct account_notes *notes;       /* parallel to cfg->accounts */
 	size_t capacity;                   /* of both arrays */
+	const char *option;                /* set when the "line" is a command-line option */
 };
 
 /* One line, split. The argument has quotes and escapes resolved. */
@@ -185,6 +174,9 @@ static int parse_error(struct parser *ps, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
+	if (ps->option)
+		return outcome_fail(ps->out, OUTCOME_CONFIG, STEP, "option --%s: %s",
+		                    ps->option, what);
 	return outcome_fail(ps->out, OUTCOME_CONFIG, STEP, "%s:%u: %s",
 	                    ps->cfg->path, ps->line, what);
 }
@@ -286,6 +278,7 @@ static void init_account(struct account *a)
 	a->protocol = PROTOCOL_SMTP;
 	a->remove_bcc_headers = true;
 	a->allow_from_override = true;
+	a->add_missing_from_header = true;   /* msmtp's default; set_from_header wins */
 	a->tls_certcheck = true;
 	a->queue = QUEUE_OFF;
 }
@@ -980,6 +973,80 @@ int config_parse(const char *label, const char *text, size_t len,
 	if (rc < 0)
 		config_free(cfg);
 	return rc;
+}
+
+static const struct command *command_named(const char *keyword)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].keyword, keyword) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+int config_override(struct account *a, const char *keyword, const char *value,
+                    struct outcome *out)
+{
+	const struct command *c = command_named(keyword);
+	struct config label = { .path = (char *)"command line" };
+	char option[64];
+	struct parser ps = { .cfg = &label, .out = out, .option = option };
+	struct line *ln;
+	int rc;
+
+	snprintf(option, sizeof(option), "%s", keyword);
+	for (char *p = option; *p; p++)
+		if (*p == '_')
+			*p = '-';
+	if (!c)
+		return outcome_fail(out, OUTCOME_USAGE, "usage", "unknown option --%s", option);
+	if (c->kind == KIND_SECRET)
+		return outcome_fail(out, OUTCOME_USAGE, "usage",
+		                    "option --%s: secrets are not accepted on the command line",
+		                    option);
+	if (value && strlen(value) > CONFIG_LINE_MAX)
+		return parse_error(&ps, "value longer than %d bytes", CONFIG_LINE_MAX);
+	if (!(ln = calloc(1, sizeof(*ln))))
+		return out_of_memory(out);
+	ln->keyword = c->keyword;
+	ln->keyword_len = strlen(c->keyword);
+	ln->has_argument = value != NULL;
+	if (value)
+		snprintf(ln->argument, sizeof(ln->argument), "%s", value);
+	rc = store_value(&ps, a, c, ln);
+	free(ln);
+	if (rc < 0)
+		return -1;
+	if (needs_missing_feature(a, c)) {
+		char shown[256];
+
+		describe_value(a, c, shown, sizeof(shown));
+		snprintf(a->unsupported, sizeof(a->unsupported),
+		         "option --%s=%s: not supported yet (%s arrives in a later postie version); %s",
+		         option, shown, c->missing, c->fix);
+	}
+	return 0;
+}
+
+struct account *config_add_account(struct config *cfg, const char *name, struct outcome *out)
+{
+	struct account *accounts = realloc(cfg->accounts,
+	                                   (cfg->naccounts + 1) * sizeof(*accounts));
+	struct account *a;
+
+	if (!accounts) {
+		out_of_memory(out);
+		return NULL;
+	}
+	cfg->accounts = accounts;
+	a = &accounts[cfg->naccounts];
+	init_account(a);
+	a->origin.file = "command line";
+	if (!(a->name = strdup(name))) {
+		out_of_memory(out);
+		return NULL;
+	}
+	cfg->naccounts++;
+	return a;
 }
 
 void config_free(struct config *cfg)

@@ -45,6 +45,7 @@ struct account {
 	char *logfile_time_format;
 	bool remove_bcc_headers;         /* default true */
 	bool allow_from_override;        /* default true */
+	bool partial_delivery;           /* deliver to the accepted recipients when some are refused */
 
 	/* --- recognised, stored for later versions --- */
 	char *proxy_host;
@@ -106,6 +107,18 @@ int config_parse(const char *label, const char *text, size_t len,
 /* The files config_load() searches (when no -C is given), in order, as
  * "A, B, C", for the "no configuration file found" message. */
 void config_describe_search(char *buf, size_t size);
+
+/* Apply a config command given on the command line (--host=x is keyword
+ * "host", value "x"; value NULL is the bare command, as `tls` alone) to an
+ * account, with the same checks as a config line. Errors name the option
+ * ("option --port: ..."), OUTCOME_CONFIG. */
+int config_override(struct account *a, const char *keyword, const char *value,
+                    struct outcome *out);
+
+/* Append an account called `name` with the built-in defaults (no
+ * `defaults` section applies), for settings that come from the command line
+ * alone. The returned pointer is valid until the next change to cfg. */
+struct account *config_add_account(struct config *cfg, const char *name, struct outcome *out);
 
 /* The account called `name`, or NULL. */
 const struct account *config_find(const struct config *cfg, const char *name);

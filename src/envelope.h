@@ -6,7 +6,6 @@
 #include <sys/types.h>
 
 #include "address.h"
-#include "cli.h"
 #include "config.h"
 #include "outcome.h"
 
@@ -22,13 +21,28 @@ struct envelope {
 int envelope_add_arguments(struct envelope *env, char *const *args, size_t nargs,
                            bool read_recipients, struct outcome *out);
 
-/* Complete the envelope once the message is read: merge the -t recipients
- * (`header_rcpts`, may be NULL), require at least one recipient
- * (OUTCOME_BAD_MESSAGE), and choose the sender: -f/-r (unless the account
- * forbids overriding it), else the account's `from`, else OUTCOME_CONFIG. */
-int envelope_finish(struct envelope *env, const struct invocation *inv,
-                    const struct account *acct, const struct address_list *header_rcpts,
-                    struct outcome *out);
+/* The address in a sender given as text: "a@x", "<a@x>", "Name <a@x>", or
+ * "" / "<>" for the null sender. *addr is malloc'd. OUTCOME_USAGE when it is
+ * not exactly one address. */
+int envelope_parse_sender(const char *text, char **addr, struct outcome *out);
+
+/* Choose the envelope sender, first that applies: `given` (-f/-r, or the
+ * From: header with --read-envelope-from) unless the account forbids
+ * overriding its `from`; the account's `from` with %U %H %C %M expanded
+ * (a pattern with wildcards cannot be a sender: OUTCOME_CONFIG); with
+ * `auto_from on`, USER@maildomain (or USER@host name); else OUTCOME_CONFIG
+ * saying how to set one. */
+int envelope_choose_sender(struct envelope *env, const char *given,
+                           const struct account *acct, struct outcome *out);
+
+/* Complete the recipients once the message is read: merge the -t
+ * recipients (`header_rcpts`, may be NULL), expand local names through the
+ * account's aliases file, qualify local names left with `maildomain`, and
+ * require at least one recipient. A local name that neither resolves is
+ * OUTCOME_RCPT_REFUSED naming it and the fix; no recipient at all is
+ * OUTCOME_BAD_MESSAGE. */
+int envelope_finish_recipients(struct envelope *env, const struct address_list *header_rcpts,
+                               const struct account *acct, struct outcome *out);
 
 void envelope_free(struct envelope *env);
 

@@ -1,9 +1,12 @@
-/* log.c - transcript, the stderr report line, and the logfile line. */
+/* log.c - transcript, the stderr report line, and the logfile and syslog
+ * lines (text or JSON). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -12,6 +15,8 @@
 #define LOG_LINE_MAX 8192
 
 static bool verbose;
+static log_transcript_hook *transcript_hook;
+static void *transcript_hook_ctx;
 
 void log_set_verbose(bool on)
 {
@@ -98,8 +103,16 @@ static void print_escaped_line(const char *prefix, const char *text, size_t len)
 	fprintf(stderr, "%s%s\n", prefix, buf);
 }
 
+void log_set_transcript_hook(log_transcript_hook *hook, void *ctx)
+{
+	transcript_hook = hook;
+	transcript_hook_ctx = ctx;
+}
+
 void log_transcript(bool from_server, const char *line, size_t len)
 {
+	if (transcript_hook)
+		transcript_hook(transcript_hook_ctx, from_server, line, len);
 	if (verbose)
 		print_escaped_line(from_server ? "<-- " : "--> ", line, len);
 }
@@ -181,59 +194,273 @@ void log_report(FILE *fp, const struct outcome *o)
 	fflush(fp);
 }
 
-/* Append ` key=value` with the value quoted when it holds a space, a quote
- * or a backslash. Returns the new length. */
-static size_t append_field(char *line, size_t used, size_t size, const char *key,
-                           const char *value)
+void log_format_outcome(char *buf, size_t size, const struct outcome *o)
 {
-	char esc[LOG_LINE_MAX / 2];
-	bool quote;
-	int n;
-
-	if (used >= size)
-		return used;
-	log_escape(esc, sizeof(esc), value ? value : "", value ? strlen(value) : 0);
-	quote = esc[0] == '\0' || strpbrk(esc, " \"\\") != NULL;
-	if (!quote) {
-		n = snprintf(line + used, size - used, " %s=%s", key, esc);
-	} else {
-		char q[LOG_LINE_MAX];
-		size_t k = 0;
-
-		for (const char *p = esc; *p && k + 2 < sizeof(q); p++) {
-			if (*p == '"' || *p == '\\')
-				q[k++] = '\\';
-			q[k++] = *p;
-		}
-		q[k] = '\0';
-		n = snprintf(line + used, size - used, " %s=\"%s\"", key, q);
-	}
-	if (n < 0)
-		return used;
-	return (size_t)n < size - used ? used + (size_t)n : size - 1;
+	if (size == 0)
+		return;
+	buf[0] = '\0';
+	format_outcome(buf, size, o);
 }
 
-int log_write_record(const char *path, const char *time_format,
-                     const struct log_record *rec, struct outcome *out)
+/* ------------------------------------------------------------ JSON strings */
+
+/* A valid UTF-8 sequence at s: its length and code point, or 0. */
+static size_t utf8_decode(const unsigned char *s, size_t len, unsigned *code_point)
 {
-	char line[LOG_LINE_MAX], value[LOG_LINE_MAX / 2];
-	size_t used, vlen = 0;
+	size_t need;
+	unsigned cp;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		need = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		need = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		need = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len < need)
+		return 0;
+	for (size_t i = 1; i < need; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((need == 3 && cp < 0x800) || (need == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	*code_point = cp;
+	return need;
+}
+
+size_t log_json_string(char *dst, size_t size, const char *src, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t o = 0;
+
+	if (size < 3) {
+		if (size > 0)
+			dst[0] = '\0';
+		return 0;
+	}
+	dst[o++] = '"';
+	for (size_t i = 0; i < len; i++) {
+		char esc[8];
+		const char *piece = esc;
+		size_t plen = 1, seq;
+		unsigned cp;
+
+		if (s[i] == '"' || s[i] == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)s[i];
+			plen = 2;
+		} else if (s[i] >= 0x20 && s[i] < 0x7f) {
+			esc[0] = (char)s[i];
+		} else if (s[i] < 0x80) {
+			plen = (size_t)snprintf(esc, sizeof(esc), "\\u%04x", s[i]);
+		} else if ((seq = utf8_decode(s + i, len - i, &cp)) == 0) {
+			memcpy(esc, "\\ufffd", 6);
+			plen = 6;
+		} else if (cp <= 0x9f) {
+			/* C1 controls: shown, not obeyed, by whoever reads the log. */
+			plen = (size_t)snprintf(esc, sizeof(esc), "\\u%04x", cp);
+			i += seq - 1;
+		} else {
+			piece = src + i;
+			plen = seq;
+			i += seq - 1;
+		}
+		/* Room for this piece, the closing quote and the NUL. */
+		if (o + plen + 2 > size)
+			break;
+		memcpy(dst + o, piece, plen);
+		o += plen;
+	}
+	dst[o++] = '"';
+	dst[o] = '\0';
+	return o;
+}
+
+/* ------------------------------------------------------------ record lines */
+
+/* A growing line for one record: JSON must not be cut. Bounded by
+ * RECORD_MAX; past it (or out of memory) the record is marked failed. */
+#define RECORD_MAX (1024 * 1024)
+
+struct record_text {
+	char *p;
+	size_t len, cap;
+	bool failed;
+};
+
+static bool record_reserve(struct record_text *t, size_t more)
+{
+	size_t cap = t->cap ? t->cap : 1024;
+	char *p;
+
+	if (t->failed)
+		return false;
+	if (t->len + more + 1 <= t->cap)
+		return true;
+	while (cap < t->len + more + 1 && cap <= RECORD_MAX)
+		cap *= 2;
+	if (cap > RECORD_MAX || !(p = realloc(t->p, cap))) {
+		t->failed = true;
+		return false;
+	}
+	t->p = p;
+	t->cap = cap;
+	return true;
+}
+
+static void record_add(struct record_text *t, const char *s, size_t len)
+{
+	if (!record_reserve(t, len))
+		return;
+	memcpy(t->p + t->len, s, len);
+	t->len += len;
+	t->p[t->len] = '\0';
+}
+
+static void record_addf(struct record_text *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void record_addf(struct record_text *t, const char *fmt, ...)
+{
+	char buf[LOG_LINE_MAX];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		record_add(t, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+}
+
+/* A JSON string value, or null. Every escape is at most 6 bytes for one
+ * input byte, so 6 * len + 3 always holds the whole string. */
+static void record_json_string(struct record_text *t, const char *s)
+{
+	size_t len, need;
+
+	if (!s) {
+		record_add(t, "null", 4);
+		return;
+	}
+	len = strlen(s);
+	need = 6 * len + 3;
+	if (!record_reserve(t, need))
+		return;
+	t->len += log_json_string(t->p + t->len, need, s, len);
+}
+
+/* `"key":"value"` with a comma before all but the first member. */
+static void record_json_member(struct record_text *t, const char *key, const char *value)
+{
+	record_addf(t, "%s\"%s\":", t->len > 1 ? "," : "", key);
+	record_json_string(t, value);
+}
+
+static bool record_failed(const struct log_record *rec)
+{
+	return rec->outcome && rec->outcome->cls != OUTCOME_OK;
+}
+
+static void format_time_stamp(char *buf, size_t size, const char *time_format)
+{
 	time_t now = time(NULL);
 	struct tm tm;
-	int fd;
+	size_t n;
 
 	localtime_r(&now, &tm);
 	/* The format is the user's own `logfile_time_format`. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-	used = strftime(line, sizeof(line) / 4, time_format ? time_format : "%Y-%m-%dT%H:%M:%S%z", &tm);
+	n = strftime(buf, size, time_format ? time_format : "%Y-%m-%dT%H:%M:%S%z", &tm);
 #pragma GCC diagnostic pop
-	line[used] = '\0';
-	used = append_field(line, used, sizeof(line), "account", rec->account);
-	used = append_field(line, used, sizeof(line), "host", rec->host);
+	buf[n < size ? n : 0] = '\0';
+}
+
+static void json_record(struct record_text *t, const char *time_stamp,
+                        const struct log_record *rec)
+{
+	const struct outcome *o = rec->outcome;
+	bool failed = record_failed(rec);
+
+	record_add(t, "{", 1);
+	if (time_stamp)
+		record_json_member(t, "time", time_stamp);
+	record_json_member(t, "account", rec->account);
+	record_json_member(t, "host", rec->host);
+	record_addf(t, ",\"port\":%d", rec->port);
+	record_json_member(t, "from", rec->from);
+	record_add(t, ",\"rcpts\":[", 10);
+	for (size_t i = 0; i < rec->nrcpts; i++) {
+		if (i)
+			record_add(t, ",", 1);
+		record_json_string(t, rec->rcpts[i]);
+	}
+	record_add(t, "]", 1);
+	if (rec->size >= 0)
+		record_addf(t, ",\"size\":%lld", rec->size);
+	else
+		record_add(t, ",\"size\":null", 12);
+	record_json_member(t, "outcome", failed ? "failed" : "sent");
+	record_addf(t, ",\"exit\":%d", rec->exit_status);
+	record_json_member(t, "exit_name", outcome_exit_name(rec->exit_status));
+	record_json_member(t, "step", failed && o->step && o->step[0] ? o->step : NULL);
+	if (failed ? o->smtp_code != 0 : rec->smtp_code != 0) {
+		record_addf(t, ",\"smtp\":{\"code\":%d", failed ? o->smtp_code : rec->smtp_code);
+		record_json_member(t, "enhanced", failed ? o->enhanced : rec->smtp_enhanced ? rec->smtp_enhanced : "");
+		record_json_member(t, "text", failed ? o->reply : rec->smtp_text ? rec->smtp_text : "");
+		record_add(t, "}", 1);
+	} else {
+		record_add(t, ",\"smtp\":null", 12);
+	}
+	record_json_member(t, "message_id", rec->message_id);
+	record_addf(t, ",\"duration_ms\":%lld", rec->duration_ms);
+	record_json_member(t, "error", failed ? o->text : NULL);
+	record_add(t, "}", 1);
+}
+
+/* Append ` key=value` with the value quoted when it holds a space, a quote
+ * or a backslash. */
+static void text_field(struct record_text *t, const char *key, const char *value)
+{
+	char esc[LOG_LINE_MAX / 2];
+	bool quote;
+
+	log_escape(esc, sizeof(esc), value ? value : "", value ? strlen(value) : 0);
+	quote = esc[0] == '\0' || strpbrk(esc, " \"\\") != NULL;
+	record_addf(t, "%s%s=%s", t->len ? " " : "", key, quote ? "\"" : "");
+	if (!quote) {
+		record_add(t, esc, strlen(esc));
+		return;
+	}
+	for (const char *p = esc; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			record_add(t, "\\", 1);
+		record_add(t, p, 1);
+	}
+	record_add(t, "\"", 1);
+}
+
+static void text_record(struct record_text *t, const char *time_stamp,
+                        const struct log_record *rec)
+{
+	char value[LOG_LINE_MAX / 2];
+	size_t vlen = 0;
+
+	if (time_stamp)
+		record_add(t, time_stamp, strlen(time_stamp));
+	text_field(t, "account", rec->account);
+	text_field(t, "host", rec->host);
 	snprintf(value, sizeof(value), "%d", rec->port);
-	used = append_field(line, used, sizeof(line), "port", value);
-	used = append_field(line, used, sizeof(line), "from", rec->from);
+	text_field(t, "port", value);
+	text_field(t, "from", rec->from);
 	value[0] = '\0';
 	for (size_t i = 0; i < rec->nrcpts && vlen + 2 < sizeof(value); i++) {
 		int n = snprintf(value + vlen, sizeof(value) - vlen, "%s%s", i ? "," : "", rec->rcpts[i]);
@@ -241,37 +468,103 @@ int log_write_record(const char *path, const char *time_format,
 			break;
 		vlen = (size_t)n < sizeof(value) - vlen ? vlen + (size_t)n : sizeof(value) - 1;
 	}
-	used = append_field(line, used, sizeof(line), "rcpts", value);
+	text_field(t, "rcpts", value);
 	if (rec->size >= 0) {
 		snprintf(value, sizeof(value), "%lld", rec->size);
-		used = append_field(line, used, sizeof(line), "size", value);
+		text_field(t, "size", value);
 	}
-	if (rec->outcome && rec->outcome->cls != OUTCOME_OK) {
-		used = append_field(line, used, sizeof(line), "step", rec->outcome->step);
+	if (rec->message_id)
+		text_field(t, "message_id", rec->message_id);
+	if (record_failed(rec)) {
+		text_field(t, "step", rec->outcome->step);
 		format_outcome(value, sizeof(value), rec->outcome);
-		used = append_field(line, used, sizeof(line), "error", value);
+		text_field(t, "error", value);
 	} else if (rec->smtp_code) {
 		const char *enhanced = rec->smtp_enhanced ? rec->smtp_enhanced : "";
 
 		snprintf(value, sizeof(value), "%d%s%s %s", rec->smtp_code, enhanced[0] ? " " : "",
 		         enhanced, rec->smtp_text ? rec->smtp_text : "");
-		used = append_field(line, used, sizeof(line), "smtp", value);
+		text_field(t, "smtp", value);
 	}
-	used = append_field(line, used, sizeof(line), "exit", outcome_exit_name(rec->exit_status));
-	if (used + 1 >= sizeof(line))
-		used = sizeof(line) - 2;
-	line[used++] = '\n';
+	snprintf(value, sizeof(value), "%lld", rec->duration_ms);
+	text_field(t, "duration_ms", value);
+	text_field(t, "exit", outcome_exit_name(rec->exit_status));
+}
 
+static void build_record(struct record_text *t, const char *time_stamp, bool json,
+                         const struct log_record *rec)
+{
+	if (json)
+		json_record(t, time_stamp, rec);
+	else
+		text_record(t, time_stamp, rec);
+}
+
+int log_write_record(const char *path, const char *time_format, bool json,
+                     const struct log_record *rec, struct outcome *out)
+{
+	struct record_text line = { 0 };
+	char stamp[256];
+	ssize_t n;
+	int fd, e;
+
+	format_time_stamp(stamp, sizeof(stamp), time_format);
+	build_record(&line, stamp, json, rec);
+	record_add(&line, "\n", 1);
+	if (line.failed) {
+		free(line.p);
+		return outcome_fail(out, OUTCOME_OS, "log", "cannot write logfile %s: out of memory "
+		                    "or a record over %d bytes", path, RECORD_MAX);
+	}
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
+	if (fd < 0) {
+		free(line.p);
 		return outcome_fail(out, OUTCOME_CANT_CREATE, "log", "cannot open logfile %s: %s",
 		                    path, strerror(errno));
+	}
 	/* One write per line: O_APPEND keeps lines from concurrent runs whole. */
-	ssize_t n = write(fd, line, used);
-	int e = errno;
+	n = write(fd, line.p, line.len);
+	e = errno;
 	close(fd);
-	if (n != (ssize_t)used)
+	free(line.p);
+	if (n != (ssize_t)line.len)
 		return outcome_fail(out, OUTCOME_IO, "log", "cannot write logfile %s: %s", path,
 		                    n < 0 ? strerror(e) : "short write");
 	return 0;
+}
+
+/* ------------------------------------------------------------ syslog */
+
+static int syslog_facility(const char *name)
+{
+	static const struct {
+		const char *name;
+		int facility;
+	} facilities[] = {
+		{ "LOG_USER", LOG_USER }, { "LOG_MAIL", LOG_MAIL },
+		{ "LOG_LOCAL0", LOG_LOCAL0 }, { "LOG_LOCAL1", LOG_LOCAL1 },
+		{ "LOG_LOCAL2", LOG_LOCAL2 }, { "LOG_LOCAL3", LOG_LOCAL3 },
+		{ "LOG_LOCAL4", LOG_LOCAL4 }, { "LOG_LOCAL5", LOG_LOCAL5 },
+		{ "LOG_LOCAL6", LOG_LOCAL6 }, { "LOG_LOCAL7", LOG_LOCAL7 },
+	};
+
+	for (size_t i = 0; name && i < sizeof(facilities) / sizeof(facilities[0]); i++)
+		if (strcmp(name, facilities[i].name) == 0)
+			return facilities[i].facility;
+	return LOG_MAIL;
+}
+
+void log_syslog_record(const char *facility, bool json, const struct log_record *rec)
+{
+	struct record_text line = { 0 };
+
+	if (facility && strcmp(facility, "off") == 0)
+		return;
+	build_record(&line, NULL, json, rec);
+	if (!line.failed && line.p) {
+		openlog("postie", LOG_PID, syslog_facility(facility));
+		syslog(record_failed(rec) ? LOG_ERR : LOG_INFO, "%s", line.p);
+		closelog();
+	}
+	free(line.p);
 }

@@ -48,11 +48,41 @@ struct log_record {
 	const char *smtp_enhanced;
 	const char *smtp_text;
 	int exit_status;
+	long long duration_ms;     /* from the start of the run to the outcome */
+	const char *message_id;    /* the Message-ID header's value, or NULL */
 };
 
-/* Append one line to `path` (created mode 0600). `time_format` is an
- * strftime format, NULL for ISO 8601. Fails with OUTCOME_CANT_CREATE. */
-int log_write_record(const char *path, const char *time_format,
+/* Append one line to `path` (created mode 0600): `key=value` text, or with
+ * `json` one JSON object (keys time, account, host, port, from, rcpts,
+ * size, outcome, exit, exit_name, step, smtp, message_id, duration_ms,
+ * error). `time_format` is an strftime format, NULL for ISO 8601. Fails
+ * with OUTCOME_CANT_CREATE (open) or OUTCOME_IO (write). */
+int log_write_record(const char *path, const char *time_format, bool json,
                      const struct log_record *rec, struct outcome *out);
+
+/* The same line without the time stamp to syslog, as "postie[PID]",
+ * LOG_INFO for a success and LOG_ERR for a failure. `facility` is the
+ * `syslog` setting: NULL or "on" for LOG_MAIL, else "LOG_USER", "LOG_MAIL"
+ * or "LOG_LOCAL0".."LOG_LOCAL7"; "off" logs nothing. */
+void log_syslog_record(const char *facility, bool json, const struct log_record *rec);
+
+/* Write `src` (`len` bytes) as one JSON string value, quotes included, to
+ * `dst` (always NUL-terminated). `"` and `\` are escaped, control
+ * characters (C0, DEL, C1) become \u00XX, valid UTF-8 is kept as it is,
+ * and each byte that is not part of valid UTF-8 becomes \ufffd (the
+ * replacement character), so the result is valid JSON whatever the input.
+ * When `dst` is too small the string is cut before an escape or a UTF-8
+ * sequence that would not fit, and still closed. Returns the length
+ * written (0, with dst "" when size < 3). */
+size_t log_json_string(char *dst, size_t size, const char *src, size_t len);
+
+/* The outcome in one escaped line, as log_report prints it after the step:
+ * "<what happened>[: <code> <enhanced> <server text>]". */
+void log_format_outcome(char *buf, size_t size, const struct outcome *o);
+
+/* Every protocol line also goes to `hook` (verbose or not) while one is
+ * set; NULL removes it. --serverinfo reads the server's greeting this way. */
+typedef void log_transcript_hook(void *ctx, bool from_server, const char *line, size_t len);
+void log_set_transcript_hook(log_transcript_hook *hook, void *ctx);
 
 #endif

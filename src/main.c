@@ -1,6 +1,7 @@
-/* main.c - wire the pipeline together and turn its outcome into an exit status.
+/* main.c - choose what this run does, run it, and turn its outcome into an
+ * exit status.
  *
- *   argv -> cli -> config -> account -> message -> envelope -> session -> report
+ *   argv -> cli -> (send | -bs | -bp | -q | -bi | --serverinfo | --pretend | --check)
  *
  * Every stage returns 0 or -1 with a struct outcome; only this file chooses
  * the exit status (through outcome_exit_status) and prints the result. */
@@ -13,23 +14,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "account.h"
+#include "aliases.h"
 #include "cli.h"
 #include "config.h"
 #include "envelope.h"
+#include "info.h"
 #include "log.h"
-#include "message.h"
 #include "outcome.h"
-#include "session.h"
-#include "smtp.h"
+#include "serve.h"
+#include "submit.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
 #endif
+
+/* How long -bs waits for its caller's next line. */
+#define SERVE_IDLE_TIMEOUT 300
 
 static void print_version(void)
 {
@@ -38,99 +41,150 @@ static void print_version(void)
 	       gnutls_check_version(NULL), gsasl_check_version(NULL), idn2_check_version(NULL));
 }
 
-/* Hand one message to the smarthost. On success *final holds its last reply. */
-static int deliver(const struct account *acct, const struct envelope *env,
-                   const struct message *msg, struct smtp_reply *final, struct outcome *out)
+static int send_from_stdin(const struct invocation *inv, struct outcome *out)
 {
-	const struct smtp_transaction txn = {
-		.from = env->from,
-		.rcpts = env->rcpts.items,
-		.nrcpts = env->rcpts.n,
-		.body_fd = msg->fd,
-		.body_size = msg->size,
-		.body_8bit = msg->has_8bit,
-	};
-	struct session *session = session_open(acct, out);
-	int result = -1;
-
-	if (!session)
-		return -1;
-	if (session_send(session, &txn, out) == 0) {
-		*final = *session_last_reply(session);
-		result = 0;
-	}
-	session_close(session);
-	return result;
-}
-
-static void write_log(const struct account *acct, const struct envelope *env,
-                      const struct message *msg, const struct smtp_reply *final,
-                      const struct outcome *result)
-{
-	struct outcome log_failure;
-	struct log_record rec = {
-		.account = acct->name,
-		.host = acct->host,
-		.port = account_port(acct),
-		.from = env->from,
-		.rcpts = env->rcpts.items,
-		.nrcpts = env->rcpts.n,
-		.size = msg->fd >= 0 ? (long long)msg->size : -1,
-		.outcome = result,
-		.smtp_code = final->code,
-		.smtp_enhanced = final->enhanced,
-		.smtp_text = final->text,
-		.exit_status = outcome_exit_status(result->cls),
-	};
-
-	outcome_clear(&log_failure);
-	/* A log that cannot be written is worth a warning, but it does not
-	 * change what happened to the message. */
-	if (log_write_record(acct->logfile, acct->logfile_time_format, &rec, &log_failure) < 0)
-		log_report(stderr, &log_failure);
-}
-
-static int submit(const struct invocation *inv, struct outcome *out)
-{
-	struct config cfg = { 0 };
-	struct envelope env = { 0 };
-	struct message msg = { .fd = -1 };
-	struct smtp_reply *final = calloc(1, sizeof(*final));
-	const struct account *acct = NULL;
-	int result = -1;
-
-	if (!final)
-		return outcome_fail(out, OUTCOME_OS, "", "out of memory");
-	if (envelope_add_arguments(&env, inv->rcpts, inv->nrcpts, inv->read_recipients, out) < 0)
-		goto done;
-	if (config_load(inv->config_file, &cfg, out) < 0 ||
-	    account_select(&cfg, inv->account, &acct, out) < 0 ||
-	    account_check(acct, out) < 0)
-		goto done;
-	/* This run will hold a password: a crash must not write it to disk. */
-	if (cfg.holds_password || (acct->auth && strcmp(acct->auth, "off") != 0))
-		setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
-
-	const struct message_options opts = {
+	const struct submit_request req = {
+		.inv = inv,
+		.in_fd = STDIN_FILENO,
 		.ignore_dots = inv->ignore_dots,
 		.read_recipients = inv->read_recipients,
-		.remove_bcc = acct->remove_bcc_headers,
+		.sender = inv->envelope_from,
+		.rcpts = inv->rcpts,
+		.nrcpts = inv->nrcpts,
+		.body_type = inv->body_type,
 	};
-	if (message_read(STDIN_FILENO, &opts, &msg, out) < 0 ||
-	    envelope_finish(&env, inv, acct, inv->read_recipients ? &msg.header_rcpts : NULL,
-	                    out) < 0)
-		goto logged;
-	result = deliver(acct, &env, &msg, final, out);
 
-logged:
-	if (acct->logfile)
-		write_log(acct, &env, &msg, final, out);
+	if (inv->queue_only)
+		return outcome_fail(out, OUTCOME_USAGE, "usage",
+		                    "-odq (queue without sending) is not supported yet: "
+		                    "the queue arrives in a later postie version; leave out -odq");
+	return submit_message(&req, out);
+}
+
+/* -bs: one submission per message the caller hands over in DATA. */
+static int submit_served(void *ctx, const struct serve_envelope *env, struct outcome *out)
+{
+	const struct invocation *inv = ctx;
+	const struct submit_request req = {
+		.inv = inv,
+		.in_fd = env->data_fd,
+		.ignore_dots = true,          /* the dialogue removed the dot-stuffing */
+		.sender = env->from,
+		.rcpts = env->rcpts,
+		.nrcpts = env->nrcpts,
+		.body_type = env->body_type,
+		.smtputf8 = env->smtputf8,
+	};
+
+	outcome_clear(out);
+	return submit_message(&req, out);
+}
+
+static int serve_stdio(const struct invocation *inv, struct outcome *out)
+{
+	char host[256];
+
+	if (gethostname(host, sizeof(host)) < 0 || !host[0])
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	return serve_smtp(STDIN_FILENO, STDOUT_FILENO, host, SERVE_IDLE_TIMEOUT, submit_served,
+	                  (void *)inv, out);
+}
+
+/* -bp / mailq, -q: the queue arrives with a later version; until then it is
+ * always empty, which is the truth. */
+static int list_queue(void)
+{
+	puts("Mail queue is empty");
+	return 0;
+}
+
+static int flush_queue(const struct invocation *inv, struct outcome *out)
+{
+	if (inv->queue_id)
+		return outcome_fail(out, OUTCOME_NO_INPUT, "queue",
+		                    "no queued message has the id '%s' (the queue is empty)",
+		                    inv->queue_id);
+	return 0;
+}
+
+/* -bi / newaliases: there is no database to build; check the file. */
+static int check_aliases(const struct invocation *inv, struct outcome *out)
+{
+	struct config cfg = { 0 };
+	struct account *acct;
+	struct aliases *al = NULL;
+	int rc = -1;
+
+	if (submit_choose_account(inv, inv->envelope_from, &cfg, &acct, out) < 0)
+		goto done;
+	if (!acct->aliases) {
+		printf("account '%s' has no aliases file: nothing to check\n", acct->name);
+		rc = 0;
+		goto done;
+	}
+	if (aliases_load(acct->aliases, &al, out) < 0)
+		goto done;
+	printf("%s: %zu aliases, OK\n", acct->aliases, aliases_count(al));
+	rc = 0;
 done:
-	message_free(&msg);
-	envelope_free(&env);
+	aliases_free(al);
 	config_free(&cfg);
-	free(final);
-	return result;
+	return rc;
+}
+
+/* --serverinfo, --pretend, --check: about an account, nothing is sent. */
+static int describe_account(const struct invocation *inv, struct outcome *out)
+{
+	struct config cfg = { 0 };
+	struct account *acct;
+	int rc = -1;
+
+	if (submit_choose_account(inv, inv->envelope_from, &cfg, &acct, out) < 0) {
+		if (inv->mode == MODE_CHECK)
+			printf("config: failed: %s\n", out->text);
+		goto done;
+	}
+	switch (inv->mode) {
+	case MODE_PRETEND:
+		info_pretend(stdout, cfg.path, acct, inv->envelope_from, inv->rcpts, inv->nrcpts);
+		rc = 0;
+		break;
+	case MODE_SERVERINFO:
+		rc = info_serverinfo(stdout, acct, out);
+		break;
+	default:
+		rc = info_check(stdout, cfg.path, acct, out);
+		break;
+	}
+done:
+	config_free(&cfg);
+	return rc;
+}
+
+static int run(const struct invocation *inv, struct outcome *out)
+{
+	switch (inv->mode) {
+	case MODE_VERSION:
+		print_version();
+		return 0;
+	case MODE_HELP:
+		cli_print_help(stdout, inv->progname);
+		return 0;
+	case MODE_LIST_QUEUE:
+		return list_queue();
+	case MODE_FLUSH_QUEUE:
+		return flush_queue(inv, out);
+	case MODE_CHECK_ALIASES:
+		return check_aliases(inv, out);
+	case MODE_SMTP_STDIO:
+		return serve_stdio(inv, out);
+	case MODE_SERVERINFO: case MODE_PRETEND: case MODE_CHECK:
+		return describe_account(inv, out);
+	case MODE_SEND:
+		break;
+	}
+	return send_from_stdin(inv, out);
 }
 
 /* A caller may start us with stdin, stdout or stderr closed (daemons do).
@@ -164,22 +218,13 @@ int main(int argc, char **argv)
 		cli_free(&inv);
 		return EX_USAGE;
 	}
-	if (inv.mode == MODE_VERSION) {
-		print_version();
-		cli_free(&inv);
-		return EX_OK;
-	}
-	if (inv.mode == MODE_HELP) {
-		cli_print_help(stdout, inv.progname);
-		cli_free(&inv);
-		return EX_OK;
-	}
-
 	log_set_verbose(inv.verbose);
-	submit(&inv, &out);
+	run(&inv, &out);
 	status = outcome_exit_status(out.cls);
 	if (status != EX_OK)
 		log_report(stderr, &out);
+	if (fflush(stdout) != 0 && status == EX_OK)
+		status = EX_IOERR;   /* e.g. mailq | head: nothing more to say */
 	cli_free(&inv);
 	return status;
 }

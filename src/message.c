@@ -541,18 +541,23 @@ static size_t count_lines(const char *text, size_t len)
 	return n;
 }
 
-/* Cut Bcc and Resent-Bcc fields, folded lines and all, in place. Returns the
+/* Cut the fields an edit drops, folded lines and all, in place. Returns the
  * new length; *cut_lines counts the lines removed. Fields only move towards
  * the start, over text already read. */
-static size_t remove_bcc_fields(char *hdr, size_t len, size_t *cut_lines)
+static size_t remove_fields(char *hdr, size_t len, const struct message_edit *edit,
+                            size_t *cut_lines)
 {
 	static const char *const blind[] = { "Bcc", "Resent-Bcc", NULL };
+	static const char *const from[] = { "From", NULL };
+	static const char *const recipients[] = { "To", "Cc", "Bcc", NULL };
 	struct header_field f;
 	size_t pos = 0, kept = 0;
 
 	*cut_lines = 0;
 	while (header_next(hdr, len, &pos, &f)) {
-		if (header_is_one_of(&f, blind)) {
+		if ((edit->drop_bcc && header_is_one_of(&f, blind)) ||
+		    (edit->drop_from && header_is_one_of(&f, from)) ||
+		    (edit->drop_recipients && header_is_one_of(&f, recipients))) {
 			*cut_lines += count_lines(f.raw, f.raw_len);
 			continue;
 		}
@@ -571,7 +576,8 @@ struct message_reader {
 	struct spool spool;
 	struct header_stage head;   /* until the header section is spooled */
 	bool in_body;
-	size_t cut_lines;           /* read but not spooled (Bcc removal) */
+	size_t cut_lines;           /* read but not spooled (fields dropped) */
+	size_t added_lines;         /* spooled but not read (fields added) */
 };
 
 static int check_nul(const struct normalizer *nz, struct outcome *out)
@@ -592,29 +598,43 @@ static ssize_t read_input(int fd, char *buf, size_t len)
 	return n;
 }
 
-/* The header section is complete: apply -t and Bcc removal, spool it with
- * the body text read along with it, and keep it as msg->headers. */
+/* The header section is complete: apply -t and the caller's edit, spool it
+ * with the body text read along with it, and keep it as msg->headers. */
 static int spool_header_section(struct message_reader *rd, struct message *msg,
                                 struct outcome *out)
 {
 	struct header_stage *hs = &rd->head;
+	struct message_edit edit = { .drop_bcc = rd->opt->remove_bcc };
 	size_t header_len = hs->scanned;
 	char *kept;
 
 	if (rd->opt->read_recipients &&
 	    collect_header_rcpts(hs->text, header_len, &msg->header_rcpts, out) < 0)
 		return -1;
-	if (rd->opt->remove_bcc)
-		header_len = remove_bcc_fields(hs->text, header_len, &rd->cut_lines);
+	if (rd->opt->on_headers &&
+	    rd->opt->on_headers(rd->opt->ctx, hs->text, header_len, &msg->header_rcpts,
+	                        &edit, out) < 0)
+		return -1;
+	header_len = remove_fields(hs->text, header_len, &edit, &rd->cut_lines);
+	if (!edit.append)
+		edit.append_len = 0;
+	rd->added_lines = edit.append_len ? count_lines(edit.append, edit.append_len) : 0;
 
 	if (spool_append(&rd->spool, hs->text, header_len, out) < 0 ||
+	    (edit.append_len && spool_append(&rd->spool, edit.append, edit.append_len, out) < 0) ||
 	    spool_append(&rd->spool, hs->text + hs->scanned, hs->len - hs->scanned, out) < 0)
 		return -1;
 
-	hs->text[header_len] = '\0';
-	kept = realloc(hs->text, header_len + 1);
-	msg->headers = kept ? kept : hs->text;
-	msg->headers_len = header_len;
+	kept = malloc(header_len + edit.append_len + 1);
+	if (!kept)
+		return outcome_fail(out, OUTCOME_OS, "message", "out of memory");
+	memcpy(kept, hs->text, header_len);
+	if (edit.append_len)
+		memcpy(kept + header_len, edit.append, edit.append_len);
+	kept[header_len + edit.append_len] = '\0';
+	msg->headers = kept;
+	msg->headers_len = header_len + edit.append_len;
+	free(hs->text);
 	memset(hs, 0, sizeof(*hs));
 	rd->in_body = true;
 	return 0;
@@ -730,7 +750,7 @@ int message_read(int in_fd, const struct message_options *opt, struct message *m
 	rd.spool.fd = -1;
 	msg->size = rd.spool.size;
 	msg->has_8bit = rd.nz.has_8bit;
-	msg->lines = rd.nz.line - 1 - rd.cut_lines;
+	msg->lines = rd.nz.line - 1 - rd.cut_lines + rd.added_lines;
 	rc = 0;
 done:
 	spool_close(&rd.spool);

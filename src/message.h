@@ -67,10 +67,30 @@ int header_next(const char *text, size_t len, size_t *pos, struct header_field *
 bool header_is(const struct header_field *f, const char *name);
 
 /* ---- the message ---- */
+/* What to change in the header section before it is spooled. */
+struct message_edit {
+	bool drop_bcc;           /* Bcc and Resent-Bcc fields */
+	bool drop_from;          /* From fields (a new one is in `append`) */
+	bool drop_recipients;    /* To, Cc and Bcc fields (undisclosed recipients) */
+	const char *append;      /* CRLF-terminated fields to add at the end of the section */
+	size_t append_len;
+};
+
+/* Called once, when the header section is complete (`hdr`, CRLF lines, as
+ * read; len may be 0) and before any of it is spooled. `header_rcpts` holds
+ * the -t recipients. It fills `edit` (which starts from the options) and
+ * returns 0, or -1 with *out set to stop reading: nothing is sent. The
+ * memory `append` points to must outlive message_read(). */
+typedef int (*message_headers_fn)(void *ctx, const char *hdr, size_t len,
+                                  const struct address_list *header_rcpts,
+                                  struct message_edit *edit, struct outcome *out);
+
 struct message_options {
 	bool ignore_dots;        /* -i / -oi */
 	bool read_recipients;    /* -t: collect To, Cc, Bcc (Resent-* when present) */
 	bool remove_bcc;         /* drop Bcc / Resent-Bcc fields from what is sent */
+	message_headers_fn on_headers;   /* NULL: no changes beyond remove_bcc */
+	void *ctx;
 };
 
 struct message {

@@ -22,6 +22,8 @@ struct session {
 	struct smtp_session *smtp;
 	char hello[256];             /* our name in EHLO */
 	char *user, *secret;         /* AUTH credentials, wiped at close */
+	const struct session_observer *observer;   /* NULL: nobody watches */
+	char auth_mechanism[64];     /* the SASL mechanism used, "" before AUTH */
 };
 
 /* The name we give in EHLO: the account's `domain`, else this host's name
@@ -56,7 +58,9 @@ static int start_tls(struct session *s, struct outcome *out)
 
 	if (!a->tls_certcheck && !a->tls_fingerprint)
 		log_warning("tls_certcheck is off: the identity of %s is not verified", s->tls_name);
-	s->tls = tls_start(s->conn, &params, out);
+	s->tls = s->observer && s->observer->tls_unverified
+	         ? tls_start_unverified(s->conn, &params, out)
+	         : tls_start(s->conn, &params, out);
 	if (!s->tls)
 		return -1;
 	if (log_verbose()) {
@@ -86,6 +90,7 @@ static int authenticate(struct session *s, struct outcome *out)
 	                out) < 0)
 		goto done;
 	log_debug("AUTH mechanism %s", mech);
+	snprintf(s->auth_mechanism, sizeof(s->auth_mechanism), "%s", mech);
 	x = sasl_start(mech, &params, out);
 	if (!x)
 		goto done;
@@ -101,17 +106,38 @@ static bool auth_wanted(const struct account *a)
 	return a->auth && strcmp(a->auth, "off") != 0;
 }
 
+static void stage_done(struct session *s, enum session_stage stage)
+{
+	if (s->observer && s->observer->stage_done)
+		s->observer->stage_done(s->observer->ctx, s, stage);
+}
+
 struct session *session_open(const struct account *acct, struct outcome *out)
+{
+	return session_open_until(acct, SESSION_AUTH, NULL, out);
+}
+
+struct session *session_open_until(const struct account *acct, enum session_stage stop_after,
+                                   const struct session_observer *observer, struct outcome *out)
 {
 	struct session *s = calloc(1, sizeof(*s));
 	char err[128];
 	bool lmtp = acct->protocol == PROTOCOL_LMTP;
+	bool implicit_tls = acct->tls == TLS_SETTING_ON && !acct->tls_starttls;
+	bool starttls = acct->tls == TLS_SETTING_ON && acct->tls_starttls;
+	bool auth = stop_after >= SESSION_AUTH && auth_wanted(acct);
 
 	if (!s) {
 		outcome_fail(out, OUTCOME_OS, "connect", "out of memory");
 		return NULL;
 	}
 	s->acct = acct;
+	s->observer = observer;
+	/* An unverified server must never see credentials or mail. */
+	if (observer && observer->tls_unverified && stop_after > SESSION_TLS) {
+		outcome_fail(out, OUTCOME_INTERNAL, "tls", "an unverified TLS session cannot authenticate");
+		goto failed;
+	}
 	if (address_host_to_ascii(acct->host, &s->host, err, sizeof(err)) < 0 ||
 	    address_host_to_ascii(acct->tls_host_override ? acct->tls_host_override : acct->host,
 	                          &s->tls_name, err, sizeof(err)) < 0) {
@@ -123,23 +149,34 @@ struct session *session_open(const struct account *acct, struct outcome *out)
 	choose_hello_name(acct, s->hello, sizeof(s->hello));
 	/* Credentials first: a prompt or a slow passwordeval must not keep a
 	 * server waiting, and a failing one should not bother it at all. */
-	if (auth_wanted(acct) && sasl_needs_password(acct->auth) &&
+	if (auth && sasl_needs_password(acct->auth) &&
 	    account_credentials(acct, acct->host, &s->user, &s->secret, out) < 0)
 		goto failed;
 
 	s->conn = net_connect(s->host, account_port(acct), acct->source_ip, acct->timeout, out);
 	if (!s->conn)
 		goto failed;
-	if (acct->tls == TLS_SETTING_ON && !acct->tls_starttls && start_tls(s, out) < 0)
-		goto failed;
+	stage_done(s, SESSION_CONNECT);
+	if (stop_after == SESSION_CONNECT)
+		return s;
+	if (implicit_tls) {
+		if (start_tls(s, out) < 0)
+			goto failed;
+		stage_done(s, SESSION_TLS);
+	}
 	s->smtp = smtp_session_new(s->conn, out);
 	if (!s->smtp || smtp_greet(s->smtp, s->hello, lmtp, out) < 0)
 		goto failed;
-	if (acct->tls == TLS_SETTING_ON && acct->tls_starttls &&
-	    (smtp_starttls(s->smtp, out) < 0 || start_tls(s, out) < 0 ||
-	     smtp_rehello(s->smtp, s->hello, lmtp, out) < 0))
-		goto failed;
-	if (auth_wanted(acct)) {
+	stage_done(s, SESSION_GREETING);
+	if (stop_after == SESSION_GREETING)
+		return s;
+	if (starttls) {
+		if (smtp_starttls(s->smtp, out) < 0 || start_tls(s, out) < 0 ||
+		    smtp_rehello(s->smtp, s->hello, lmtp, out) < 0)
+			goto failed;
+		stage_done(s, SESSION_TLS);
+	}
+	if (auth) {
 		int authenticated = authenticate(s, out);
 
 		/* The secret is needed no longer than the exchange. */
@@ -147,6 +184,7 @@ struct session *session_open(const struct account *acct, struct outcome *out)
 		s->secret = NULL;
 		if (authenticated < 0)
 			goto failed;
+		stage_done(s, SESSION_AUTH);
 	}
 	return s;
 
@@ -157,12 +195,46 @@ failed:
 
 int session_send(struct session *s, const struct smtp_transaction *t, struct outcome *out)
 {
-	return smtp_send_mail(s->smtp, t, out);
+	struct smtp_transaction txn = *t;
+
+	/* LMTP is the account's protocol, whatever the caller filled in. */
+	txn.lmtp = t->lmtp || s->acct->protocol == PROTOCOL_LMTP;
+	return smtp_send_mail(s->smtp, &txn, out);
 }
 
 const struct smtp_reply *session_last_reply(const struct session *s)
 {
 	return smtp_last_reply(s->smtp);
+}
+
+const struct smtp_caps *session_caps(const struct session *s)
+{
+	return s->smtp ? smtp_session_caps(s->smtp) : NULL;
+}
+
+struct tls_session *session_tls(const struct session *s)
+{
+	return s->tls;
+}
+
+const char *session_peer(const struct session *s)
+{
+	return net_peer(s->conn);
+}
+
+const char *session_tls_name(const struct session *s)
+{
+	return s->tls_name;
+}
+
+const char *session_auth_mechanism(const struct session *s)
+{
+	return s->auth_mechanism;
+}
+
+const char *session_auth_user(const struct session *s)
+{
+	return s->user ? s->user : s->acct->user;
 }
 
 void session_close(struct session *s)

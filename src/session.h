@@ -14,6 +14,44 @@ struct session;
  * Returns NULL with the outcome of the step that failed. */
 struct session *session_open(const struct account *acct, struct outcome *out);
 
+/* The stages of opening a session. On the wire implicit TLS comes before
+ * the greeting; `stop_after` compares in this order. */
+enum session_stage {
+	SESSION_CONNECT,    /* TCP connected */
+	SESSION_GREETING,   /* greeting read and EHLO (or HELO) answered */
+	SESSION_TLS,        /* TLS up (with STARTTLS: EHLO said again); not with tls off */
+	SESSION_AUTH,       /* authenticated; not when auth is off */
+};
+
+/* For --check and --serverinfo: watch the stages go by. */
+struct session_observer {
+	/* Called after each stage that ran, in the order they ran. */
+	void (*stage_done)(void *ctx, const struct session *s, enum session_stage stage);
+	void *ctx;
+	/* --serverinfo: finish the TLS handshake whatever the certificate,
+	 * for tls_peer_info() to judge. Such a session stops at SESSION_TLS:
+	 * it never authenticates or sends mail. */
+	bool tls_unverified;
+};
+
+/* session_open() that stops after the stage `stop_after` (credentials are
+ * fetched only when it is SESSION_AUTH), telling `observer` (may be NULL)
+ * of each stage done. session_open(a, o) is
+ * session_open_until(a, SESSION_AUTH, NULL, o). */
+struct session *session_open_until(const struct account *acct, enum session_stage stop_after,
+                                   const struct session_observer *observer, struct outcome *out);
+
+/* What the stages found: the current EHLO capabilities (NULL before the
+ * greeting), the TLS session (NULL without TLS), "host [address]:port",
+ * the name the certificate must carry, the SASL mechanism used ("" before
+ * AUTH) and the user it authenticated as (NULL for none). */
+const struct smtp_caps *session_caps(const struct session *s);
+struct tls_session *session_tls(const struct session *s);
+const char *session_peer(const struct session *s);
+const char *session_tls_name(const struct session *s);
+const char *session_auth_mechanism(const struct session *s);
+const char *session_auth_user(const struct session *s);
+
 /* One mail transaction; see smtp_send_mail. */
 int session_send(struct session *s, const struct smtp_transaction *t, struct outcome *out);
 

@@ -1,4 +1,5 @@
-/* smtp.c - the SMTP client state machine (RFC 5321, 2920, 3463, 1870, 6152). */
+/* smtp.c - the SMTP client state machine (RFC 5321, 2920, 3463, 1870, 6152,
+ * 6531, 3461, 2033). */
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -7,12 +8,18 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "address.h"
 #include "log.h"
 #include "message.h"
 #include "smtp.h"
 
 #define BODY_BLOCK (64 * 1024)
 #define PENDING_MAX 1024   /* commands queued before their replies are read */
+/* ESMTP parameters lengthen a command line beyond 512 octets (RFC 5321
+ * 4.5.3.1.4); DSN adds the most: ORCPT 500, ENVID 100 (RFC 3461 4). */
+#define COMMAND_MAX (SMTP_LINE_MAX + 700)
+#define ORCPT_MAX 500
+#define ENVID_MAX 100
 
 enum smtp_state {
 	STATE_GREETING,   /* connected, waiting for the banner */
@@ -38,6 +45,7 @@ enum smtp_command {
 	CMD_GREETING,     /* not sent: the banner is the reply to connecting */
 	CMD_EHLO, CMD_LHLO, CMD_HELO, CMD_STARTTLS, CMD_MAIL, CMD_RCPT, CMD_DATA,
 	CMD_END_OF_DATA, CMD_RSET, CMD_QUIT,
+	CMD_ABANDON_DATA, /* the final dot of a DATA with no recipient left */
 };
 
 /* The step each command belongs to, as users see it in error messages. */
@@ -45,6 +53,7 @@ static const char *const command_steps[] = {
 	[CMD_GREETING] = "greeting", [CMD_EHLO] = "ehlo", [CMD_LHLO] = "lhlo",
 	[CMD_HELO] = "helo", [CMD_STARTTLS] = "tls", [CMD_MAIL] = "mail", [CMD_RCPT] = "rcpt", [CMD_DATA] = "data",
 	[CMD_END_OF_DATA] = "data", [CMD_RSET] = "rset", [CMD_QUIT] = "quit",
+	[CMD_ABANDON_DATA] = "data",
 };
 
 struct pending {
@@ -67,9 +76,15 @@ struct smtp_session {
 	struct pending pending[PENDING_MAX];
 	size_t npending, next_pending;
 
-	const struct smtp_transaction *txn;
+	const struct smtp_transaction *txn;   /* during smtp_send_mail only */
 	struct rcpt_status *rcpt_status;
 	bool mail_accepted;       /* a transaction is open: RSET it on failure */
+	bool data_accepted;       /* 354 came: only the final dot ends the transaction */
+	bool delivered;           /* the message was taken for at least one recipient */
+	bool use_smtputf8;        /* MAIL says SMTPUTF8; addresses go as UTF-8 */
+	char *wire_from;          /* the sender as sent when it differs (A-labels), or NULL */
+	char **wire_rcpts;        /* the same for each recipient */
+	size_t nwire_rcpts;
 
 	struct smtp_reply reply;  /* the reply being read; kept as the last one */
 	char line[SMTP_LINE_MAX + 2];
@@ -218,6 +233,20 @@ void smtp_caps_parse(struct smtp_caps *caps, const struct smtp_reply *r)
 
 /* ------------------------------------------------------------ session */
 
+/* Free what the last transaction left: recipient replies, wire addresses. */
+static void forget_transaction(struct smtp_session *s)
+{
+	free(s->rcpt_status);
+	s->rcpt_status = NULL;
+	free(s->wire_from);
+	s->wire_from = NULL;
+	for (size_t i = 0; i < s->nwire_rcpts; i++)
+		free(s->wire_rcpts[i]);
+	free(s->wire_rcpts);
+	s->wire_rcpts = NULL;
+	s->nwire_rcpts = 0;
+}
+
 struct smtp_session *smtp_session_new(struct net_conn *conn, struct outcome *out)
 {
 	struct smtp_session *s = calloc(1, sizeof(*s));
@@ -237,7 +266,7 @@ void smtp_session_free(struct smtp_session *s)
 {
 	if (!s)
 		return;
-	free(s->rcpt_status);
+	forget_transaction(s);
 	free(s);
 }
 
@@ -251,11 +280,28 @@ const struct smtp_reply *smtp_last_reply(const struct smtp_session *s)
 	return &s->reply;
 }
 
+bool smtp_last_delivered(const struct smtp_session *s)
+{
+	return s->delivered;
+}
+
 static void set_state(struct smtp_session *s, enum smtp_state state)
 {
 	if (log_verbose() && s->state != state)
 		log_debug("smtp state %s -> %s", state_names[s->state], state_names[state]);
 	s->state = state;
+}
+
+/* Remember that a reply to `cmd` is due (queue_command writes the command;
+ * an LMTP final dot is due one reply per recipient). */
+static int expect_reply(struct smtp_session *s, enum smtp_command cmd, size_t rcpt,
+                        struct outcome *out)
+{
+	if (s->npending >= PENDING_MAX)
+		return outcome_fail(out, OUTCOME_INTERNAL, command_steps[cmd],
+		                    "too many commands awaiting replies");
+	s->pending[s->npending++] = (struct pending){ cmd, rcpt };
+	return 0;
 }
 
 /* Write a command into the output buffer and remember that it awaits a reply. */
@@ -265,7 +311,7 @@ static int queue_command(struct smtp_session *s, enum smtp_command cmd, size_t r
 static int queue_command(struct smtp_session *s, enum smtp_command cmd, size_t rcpt,
                          struct outcome *out, const char *fmt, ...)
 {
-	char line[SMTP_LINE_MAX + 3];
+	char line[COMMAND_MAX + 3];
 	va_list ap;
 	int n;
 
@@ -277,13 +323,12 @@ static int queue_command(struct smtp_session *s, enum smtp_command cmd, size_t r
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(line) - 2)
 		return outcome_fail(out, OUTCOME_USAGE, command_steps[cmd],
-		                    "command too long for SMTP (over %d octets)", SMTP_LINE_MAX);
+		                    "command too long for SMTP (over %d octets)", COMMAND_MAX);
 	log_transcript(false, line, (size_t)n);
 	memcpy(line + n, "\r\n", 2);
 	if (net_write(s->conn, line, (size_t)n + 2, command_steps[cmd], out) < 0)
 		return -1;
-	s->pending[s->npending++] = (struct pending){ cmd, rcpt };
-	return 0;
+	return expect_reply(s, cmd, rcpt, out);
 }
 
 /* Read one complete reply into s->reply. */
@@ -342,6 +387,25 @@ static int reply_failure(struct smtp_session *s, const char *step,
 
 /* ---- reply handlers: one per command, each moves the state machine ---- */
 
+static void record_rcpt_reply(struct smtp_session *s, size_t rcpt)
+{
+	const struct smtp_reply *r = &s->reply;
+	struct rcpt_status *st = &s->rcpt_status[rcpt];
+
+	st->code = r->code;
+	snprintf(st->enhanced, sizeof(st->enhanced), "%s", r->enhanced);
+	snprintf(st->text, sizeof(st->text), "%.*s", (int)strcspn(r->text, "\n"), r->text);
+}
+
+static size_t accepted_recipients(const struct smtp_session *s)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->txn->nrcpts; i++)
+		n += s->rcpt_status[i].code / 100 == 2;
+	return n;
+}
+
 static int on_reply(struct smtp_session *s, const struct pending *p, struct outcome *out)
 {
 	const struct smtp_reply *r = &s->reply;
@@ -391,24 +455,34 @@ static int on_reply(struct smtp_session *s, const struct pending *p, struct outc
 		}
 		return reply_failure(s, step, OUTCOME_REFUSED, out, "sender <%s> refused",
 		                     s->txn->from);
-	case CMD_RCPT: {
-		struct rcpt_status *st = &s->rcpt_status[p->rcpt];
-
-		st->code = r->code;
-		snprintf(st->enhanced, sizeof(st->enhanced), "%s", r->enhanced);
-		snprintf(st->text, sizeof(st->text), "%.*s", (int)strcspn(r->text, "\n"), r->text);
+	case CMD_RCPT:
+		record_rcpt_reply(s, p->rcpt);
 		return 0;   /* judged when all replies are in */
-	}
 	case CMD_DATA:
-		if (r->code == 354)
+		if (r->code == 354) {
+			s->data_accepted = true;
+			return 0;
+		}
+		/* A pipelined DATA after refused recipients is refused too;
+		 * the recipients' refusals are the story. */
+		if (accepted_recipients(s) == 0)
 			return 0;
 		return reply_failure(s, step, OUTCOME_REFUSED, out, "DATA refused");
 	case CMD_END_OF_DATA:
-		if (cls == 2)
+		if (s->txn->lmtp) {
+			/* RFC 2033: one verdict per accepted recipient. */
+			record_rcpt_reply(s, p->rcpt);
+			s->delivered |= cls == 2;
 			return 0;
+		}
+		if (cls == 2) {
+			s->delivered = true;
+			return 0;
+		}
 		return reply_failure(s, step, OUTCOME_REFUSED, out, "message refused");
 	case CMD_RSET:
 	case CMD_QUIT:
+	case CMD_ABANDON_DATA:
 		return 0;
 	}
 	return outcome_fail(out, OUTCOME_INTERNAL, step, "reply to an unknown command");
@@ -640,13 +714,274 @@ done:
 	return result;
 }
 
+/* ------------------------------------------------------------ ESMTP parameters */
+
+int smtp_xtext(const char *in, char *out, size_t outlen)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t used = 0;
+
+	if (outlen == 0)
+		return -1;
+	for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
+		bool plain = *p >= 0x21 && *p <= 0x7e && *p != '+' && *p != '=';
+
+		if (used + (plain ? 1 : 3) >= outlen)
+			return -1;
+		if (plain) {
+			out[used++] = (char)*p;
+		} else {
+			out[used++] = '+';
+			out[used++] = hex[*p >> 4];
+			out[used++] = hex[*p & 0x0f];
+		}
+	}
+	out[used] = '\0';
+	return (int)used;
+}
+
+static bool is_ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return false;
+	return true;
+}
+
+/* Append to a parameter string. The buffers are sized for the longest
+ * parameters we make, so running out is a bug. */
+static int append_parameter(char *buf, size_t size, struct outcome *out, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int append_parameter(char *buf, size_t size, struct outcome *out, const char *fmt, ...)
+{
+	size_t used = strlen(buf);
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf + used, size - used, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= size - used)
+		return outcome_fail(out, OUTCOME_INTERNAL, "mail", "ESMTP parameters too long");
+	return 0;
+}
+
+static bool dsn_requested(const struct smtp_transaction *t)
+{
+	return t->dsn_notify || t->dsn_return || t->dsn_envid;
+}
+
+/* The BODY parameter (RFC 6152) in *param, once it is sure the server can
+ * take the body. */
+static int body_parameter(const struct smtp_session *s, const struct smtp_transaction *t,
+                          const char **param, struct outcome *out)
+{
+	bool declared_7bit = t->body_type && strcasecmp(t->body_type, "7BIT") == 0;
+	bool declared_8bit = t->body_type && strcasecmp(t->body_type, "8BITMIME") == 0;
+
+	*param = "";
+	if (t->body_type && !declared_7bit && !declared_8bit)
+		return outcome_fail(out, OUTCOME_USAGE, "mail", "body type '%s' is not 7BIT or 8BITMIME",
+		                    t->body_type);
+	if (declared_7bit) {
+		/* The caller vouches for the body: it is not checked. */
+		if (s->caps.eightbitmime)
+			*param = " BODY=7BIT";
+		return 0;
+	}
+	if (!t->body_8bit && !declared_8bit)
+		return 0;
+	if (s->caps.eightbitmime) {
+		*param = " BODY=8BITMIME";
+		return 0;
+	}
+	if (!t->body_8bit)
+		return 0;   /* declared 8BITMIME, but every byte is ASCII: it goes as it is */
+	return outcome_fail(out, OUTCOME_REFUSED, "mail",
+	                    "the message has 8-bit bytes but %s does not offer 8BITMIME; "
+	                    "send it MIME-encoded (quoted-printable or base64)", net_peer(s->conn));
+}
+
+/* What the server announced against what the message needs: SIZE, 8BITMIME
+ * and DSN are checked before MAIL, so nothing is sent in vain. */
+static int check_capabilities(const struct smtp_session *s, const struct smtp_transaction *t,
+                              const char **body_param, struct outcome *out)
+{
+	if (s->caps.size_limit && (unsigned long long)t->body_size > s->caps.size_limit)
+		return outcome_fail(out, OUTCOME_REFUSED, "mail",
+		                    "the message is %lld bytes, more than the %llu bytes %s accepts (SIZE)",
+		                    (long long)t->body_size, s->caps.size_limit, net_peer(s->conn));
+	if (body_parameter(s, t, body_param, out) < 0)
+		return -1;
+	if (dsn_requested(t) && !s->caps.dsn)
+		return outcome_fail(out, OUTCOME_REFUSED, "mail",
+		                    "delivery status notifications were requested (-N/-R/-V or "
+		                    "dsn_notify/dsn_return) but %s does not offer DSN", net_peer(s->conn));
+	return 0;
+}
+
+/* NOTIFY's value (RFC 3461 4.1), upper case, from "never" or a list of
+ * success, failure and delay. */
+static int notify_value(const char *notify, char *value, size_t size, struct outcome *out)
+{
+	static const char *const words[] = { "NEVER", "SUCCESS", "FAILURE", "DELAY" };
+	const size_t nwords = sizeof(words) / sizeof(words[0]);
+	const char *p = notify;
+	unsigned seen = 0;
+
+	for (;;) {
+		size_t len = strcspn(p, ","), w = 0;
+
+		while (w < nwords && !(strlen(words[w]) == len && strncasecmp(p, words[w], len) == 0))
+			w++;
+		if (w == nwords || (seen & (1u << w)))
+			goto bad;
+		seen |= 1u << w;
+		if (p[len] == '\0')
+			break;
+		p += len + 1;
+	}
+	if ((seen & 1u) && seen != 1u)
+		goto bad;   /* NEVER stands alone */
+	value[0] = '\0';
+	for (size_t w = 0; w < nwords; w++)
+		if ((seen & (1u << w)) && append_parameter(value, size, out, "%s%s",
+		                                            value[0] ? "," : "", words[w]) < 0)
+			return -1;
+	return 0;
+bad:
+	return outcome_fail(out, OUTCOME_USAGE, "rcpt", "DSN notify '%s' is not 'never' or a list "
+	                    "of success, failure and delay", notify);
+}
+
+static bool printable_ascii(const char *s)
+{
+	for (; *s; s++)
+		if (*s < 0x20 || *s > 0x7e)
+			return false;
+	return true;
+}
+
+static int mail_parameters(const struct smtp_session *s, const struct smtp_transaction *t,
+                           const char *body_param, char *buf, size_t size, struct outcome *out)
+{
+	char envid[ENVID_MAX + 1];
+
+	buf[0] = '\0';
+	if (s->caps.size_offered &&
+	    append_parameter(buf, size, out, " SIZE=%lld", (long long)t->body_size) < 0)
+		return -1;
+	if (append_parameter(buf, size, out, "%s%s", body_param,
+	                     s->use_smtputf8 ? " SMTPUTF8" : "") < 0)
+		return -1;
+	if (t->dsn_return) {
+		bool full = strcasecmp(t->dsn_return, "full") == 0;
+
+		if (!full && strcasecmp(t->dsn_return, "hdrs") != 0)
+			return outcome_fail(out, OUTCOME_USAGE, "mail", "DSN return '%s' is not full or hdrs",
+			                    t->dsn_return);
+		if (append_parameter(buf, size, out, " RET=%s", full ? "FULL" : "HDRS") < 0)
+			return -1;
+	}
+	if (t->dsn_envid) {
+		if (!printable_ascii(t->dsn_envid) || smtp_xtext(t->dsn_envid, envid, sizeof(envid)) < 0)
+			return outcome_fail(out, OUTCOME_USAGE, "mail", "the DSN envelope id (-V) must be "
+			                    "printable ASCII, at most %d characters once encoded", ENVID_MAX);
+		if (append_parameter(buf, size, out, " ENVID=%s", envid) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* NOTIFY when asked for, and ORCPT whenever DSN is in use, so a report
+ * names the recipient as it was given. A non-ASCII address would need the
+ * utf-8 address type (RFC 6533): it gets no ORCPT. */
+static int rcpt_parameters(const struct smtp_session *s, size_t i, const char *notify,
+                           char *buf, size_t size, struct outcome *out)
+{
+	const char *addr = s->txn->rcpts[i];
+	char orcpt[ORCPT_MAX + 1 - sizeof("rfc822;") + 1];
+
+	buf[0] = '\0';
+	if (!dsn_requested(s->txn))
+		return 0;
+	if (notify[0] && append_parameter(buf, size, out, " NOTIFY=%s", notify) < 0)
+		return -1;
+	if (is_ascii(addr) && smtp_xtext(addr, orcpt, sizeof(orcpt)) >= 0 &&
+	    append_parameter(buf, size, out, " ORCPT=rfc822;%s", orcpt) < 0)
+		return -1;
+	return 0;
+}
+
+/* ------------------------------------------------------------ addresses */
+
+/* The address as the server is to see it, in *wire (malloc'd), or NULL when
+ * it goes as it is: with SMTPUTF8, or when it is ASCII. Otherwise the domain
+ * becomes A-labels, and a non-ASCII local part cannot be sent at all. */
+static int wire_address(const struct smtp_session *s, const char *addr, const char *step,
+                        char **wire, struct outcome *out)
+{
+	const char *at = strrchr(addr, '@');
+	size_t local_len = at ? (size_t)(at - addr) : strlen(addr);
+	char *host, err[128];
+	size_t size;
+
+	*wire = NULL;
+	if (s->use_smtputf8 || is_ascii(addr))
+		return 0;
+	for (size_t i = 0; i < local_len; i++)
+		if ((unsigned char)addr[i] >= 0x80)
+			return outcome_fail(out, OUTCOME_BAD_MESSAGE, step, "%s does not offer SMTPUTF8, "
+			                    "and the local part of <%s> is not ASCII", net_peer(s->conn), addr);
+	if (address_host_to_ascii(at + 1, &host, err, sizeof(err)) < 0)
+		return outcome_fail(out, OUTCOME_BAD_MESSAGE, step,
+		                    "the domain of <%s> cannot be converted to ASCII (IDNA): %s", addr, err);
+	size = local_len + 1 + strlen(host) + 1;
+	*wire = malloc(size);
+	if (*wire)
+		snprintf(*wire, size, "%.*s@%s", (int)local_len, addr, host);
+	free(host);
+	if (!*wire)
+		return outcome_fail(out, OUTCOME_OS, step, "out of memory");
+	return 0;
+}
+
+/* Decide on SMTPUTF8 (RFC 6531) and make every address ready for the wire. */
+static int prepare_addresses(struct smtp_session *s, const struct smtp_transaction *t,
+                             struct outcome *out)
+{
+	bool utf8 = t->smtputf8 || !is_ascii(t->from);
+
+	for (size_t i = 0; i < t->nrcpts && !utf8; i++)
+		utf8 = !is_ascii(t->rcpts[i]);
+	/* Without SMTPUTF8, UTF-8 headers alone still go: as 8-bit text. */
+	s->use_smtputf8 = utf8 && s->caps.smtputf8;
+	s->wire_rcpts = calloc(t->nrcpts ? t->nrcpts : 1, sizeof(*s->wire_rcpts));
+	if (!s->wire_rcpts)
+		return outcome_fail(out, OUTCOME_OS, "rcpt", "out of memory");
+	s->nwire_rcpts = t->nrcpts;
+	if (wire_address(s, t->from, "mail", &s->wire_from, out) < 0)
+		return -1;
+	for (size_t i = 0; i < t->nrcpts; i++)
+		if (wire_address(s, t->rcpts[i], "rcpt", &s->wire_rcpts[i], out) < 0)
+			return -1;
+	return 0;
+}
+
+static const char *rcpt_on_wire(const struct smtp_session *s, size_t i)
+{
+	return s->wire_rcpts[i] ? s->wire_rcpts[i] : s->txn->rcpts[i];
+}
+
 /* ------------------------------------------------------------ transaction */
 
-/* Judge the RCPT replies: all accepted, or a failure naming every refusal. */
-static int judge_recipients(struct smtp_session *s, struct outcome *out)
+/* Report the refused recipients, if any. `sent`: the message went to the
+ * accepted ones (partial delivery, or LMTP verdicts after the dot). */
+static int report_refusals(struct smtp_session *s, bool sent, struct outcome *out)
 {
 	const struct smtp_transaction *t = s->txn;
 	size_t refused = 0, permanent = 0, first = 0;
+	size_t delivered = sent ? accepted_recipients(s) : 0;
 	char list[OUTCOME_TEXT_MAX] = "";
 	size_t used = 0;
 
@@ -670,17 +1005,48 @@ static int judge_recipients(struct smtp_session *s, struct outcome *out)
 		return 0;
 
 	enum outcome_class cls = permanent ? OUTCOME_RCPT_REFUSED : OUTCOME_TEMPORARY;
-	if (refused == 1) {
-		const struct rcpt_status *st = &s->rcpt_status[first];
+	const struct rcpt_status *st = &s->rcpt_status[first];
+	const char *nothing = sent ? "" : ", nothing sent";
 
+	if (delivered > 0 && refused == 1) {
+		outcome_fail(out, cls, "rcpt", "delivered to %zu of %zu recipients; <%s> refused",
+		             delivered, t->nrcpts, t->rcpts[first]);
+		outcome_set_reply(out, st->code, st->enhanced, st->text);
+	} else if (delivered > 0) {
+		outcome_fail(out, cls, "rcpt", "delivered to %zu of %zu recipients; refused: %s",
+		             delivered, t->nrcpts, list);
+	} else if (refused == 1) {
 		outcome_fail(out, cls, "rcpt", "recipient <%s> refused%s", t->rcpts[first],
-		             t->nrcpts > 1 ? ", nothing sent" : "");
+		             t->nrcpts > 1 ? nothing : "");
 		outcome_set_reply(out, st->code, st->enhanced, st->text);
 	} else {
-		outcome_fail(out, cls, "rcpt", "%zu of %zu recipients refused, nothing sent: %s",
-		             refused, t->nrcpts, list);
+		outcome_fail(out, cls, "rcpt", "%zu of %zu recipients refused%s: %s",
+		             refused, t->nrcpts, nothing, list);
 	}
 	return -1;
+}
+
+/* The final dot. In LMTP it gets one reply per accepted recipient, in the
+ * order of the RCPTs (RFC 2033 4.2). */
+static int queue_end_of_data(struct smtp_session *s, struct outcome *out)
+{
+	const struct smtp_transaction *t = s->txn;
+	bool dot_sent = false;
+
+	if (!t->lmtp)
+		return queue_command(s, CMD_END_OF_DATA, 0, out, ".");
+	for (size_t i = 0; i < t->nrcpts; i++) {
+		if (s->rcpt_status[i].code / 100 != 2)
+			continue;
+		if (!dot_sent) {
+			if (queue_command(s, CMD_END_OF_DATA, i, out, ".") < 0)
+				return -1;
+			dot_sent = true;
+		} else if (expect_reply(s, CMD_END_OF_DATA, i, out) < 0) {
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* Stream the spool as the DATA body: dot-stuffed, in large blocks. */
@@ -706,61 +1072,105 @@ static int send_body(struct smtp_session *s, struct outcome *out)
 			return -1;
 	}
 	log_transcript_note("(message body: %lld octets)", (long long)t->body_size);
-	return queue_command(s, CMD_END_OF_DATA, 0, out, ".");
+	return queue_end_of_data(s, out);
 }
 
-int smtp_send_mail(struct smtp_session *s, const struct smtp_transaction *t, struct outcome *out)
+/* MAIL and every RCPT, and DATA when `then_data`. With PIPELINING they go
+ * out as one write and the replies are read after (RFC 2920); without it
+ * each reply is read at once, and a refused MAIL stops there. */
+static int send_envelope(struct smtp_session *s, const char *mail_params, const char *notify,
+                         bool then_data, struct outcome *out)
 {
-	char params[96] = "";
+	const struct smtp_transaction *t = s->txn;
+	bool each = !s->caps.pipelining;
+	char params[ORCPT_MAX + 64];
 
-	if (s->state != STATE_READY)
-		return outcome_fail(out, OUTCOME_INTERNAL, "mail", "session not ready (state %s)",
-		                    state_names[s->state]);
-	if (s->caps.size_limit && (unsigned long long)t->body_size > s->caps.size_limit)
-		return outcome_fail(out, OUTCOME_REFUSED, "mail",
-		                    "message is %lld octets, %s accepts at most %llu",
-		                    (long long)t->body_size, net_peer(s->conn), s->caps.size_limit);
-	if (s->caps.size_offered)
-		snprintf(params, sizeof(params), " SIZE=%lld", (long long)t->body_size);
-	if (t->body_8bit && s->caps.eightbitmime)
-		snprintf(params + strlen(params), sizeof(params) - strlen(params), " BODY=8BITMIME");
+	if (queue_command(s, CMD_MAIL, 0, out, "MAIL FROM:<%s>%s",
+	                  s->wire_from ? s->wire_from : t->from, mail_params) < 0 ||
+	    (each && collect_replies(s, out) < 0))
+		return -1;
+	for (size_t i = 0; i < t->nrcpts; i++)
+		if (rcpt_parameters(s, i, notify, params, sizeof(params), out) < 0 ||
+		    queue_command(s, CMD_RCPT, i, out, "RCPT TO:<%s>%s", rcpt_on_wire(s, i), params) < 0 ||
+		    (each && collect_replies(s, out) < 0))
+			return -1;
+	if (then_data && queue_command(s, CMD_DATA, 0, out, "DATA") < 0)
+		return -1;
+	return each ? 0 : collect_replies(s, out);
+}
 
-	free(s->rcpt_status);
+/* DATA was accepted, but no recipient is left to send the message to: only
+ * the final dot ends the transaction, and the empty message goes nowhere. */
+static void abandon_data(struct smtp_session *s)
+{
+	struct outcome ignored;
+
+	outcome_clear(&ignored);
+	if (queue_command(s, CMD_ABANDON_DATA, 0, &ignored, ".") < 0 ||
+	    collect_replies(s, &ignored) < 0)
+		set_state(s, STATE_FAILED);
+	else
+		set_state(s, STATE_READY);
+}
+
+static int run_transaction(struct smtp_session *s, const struct smtp_transaction *t,
+                           struct outcome *out)
+{
+	char mail_params[128 + ENVID_MAX], notify[32] = "";
+	const char *body_param = "";
+	/* DATA may join the pipelined group only where going on after a
+	 * refusal is what we would do anyway; a single refused recipient makes
+	 * the server refuse DATA too (RFC 2920 3.1). */
+	bool pipeline_data = s->caps.pipelining && (t->partial || t->nrcpts == 1);
+	size_t accepted;
+
+	if (check_capabilities(s, t, &body_param, out) < 0 || prepare_addresses(s, t, out) < 0 ||
+	    mail_parameters(s, t, body_param, mail_params, sizeof(mail_params), out) < 0 ||
+	    (t->dsn_notify && notify_value(t->dsn_notify, notify, sizeof(notify), out) < 0))
+		return -1;
 	s->rcpt_status = calloc(t->nrcpts ? t->nrcpts : 1, sizeof(*s->rcpt_status));
 	if (!s->rcpt_status)
 		return outcome_fail(out, OUTCOME_OS, "rcpt", "out of memory");
-	s->txn = t;
-	s->mail_accepted = false;
 
 	set_state(s, STATE_ENVELOPE);
-	if (queue_command(s, CMD_MAIL, 0, out, "MAIL FROM:<%s>%s", t->from, params) < 0 ||
-	    collect_replies(s, out) < 0)
+	if (send_envelope(s, mail_params, notify, pipeline_data, out) < 0)
 		goto failed;
-	for (size_t i = 0; i < t->nrcpts; i++)
-		if (queue_command(s, CMD_RCPT, i, out, "RCPT TO:<%s>", t->rcpts[i]) < 0 ||
-		    collect_replies(s, out) < 0)
-			goto failed;
-	if (judge_recipients(s, out) < 0)
+	accepted = accepted_recipients(s);
+	if (accepted < t->nrcpts && (accepted == 0 || !t->partial)) {
+		report_refusals(s, false, out);
 		goto failed;
+	}
 
 	set_state(s, STATE_DATA);
-	if (queue_command(s, CMD_DATA, 0, out, "DATA") < 0 || collect_replies(s, out) < 0)
+	if (!pipeline_data &&
+	    (queue_command(s, CMD_DATA, 0, out, "DATA") < 0 || collect_replies(s, out) < 0))
 		goto failed;
 	set_state(s, STATE_BODY);
-	if (send_body(s, out) < 0 || collect_replies(s, out) < 0)
+	if (send_body(s, out) < 0) {
+		/* Without the final dot the server drops the message; the
+		 * connection is mid-DATA and of no further use. */
+		set_state(s, STATE_FAILED);
+		return -1;
+	}
+	if (collect_replies(s, out) < 0)
 		goto failed;
 	set_state(s, STATE_READY);
-	return 0;
+	return report_refusals(s, true, out);
 
 failed:
 	/* A refused command leaves the connection usable (a broken connection
 	 * has already set STATE_FAILED). A refusal after MAIL was accepted
-	 * leaves the transaction open: RSET closes it. A refused MAIL opened
-	 * none, and a verdict on the body ends it. */
+	 * leaves the transaction open: RSET closes it, or the final dot after a
+	 * pipelined DATA got its 354. A refused MAIL opened none, and a verdict
+	 * on the body ends it. */
 	if (s->state == STATE_FAILED)
 		return -1;
-	if (s->state == STATE_BODY || !s->mail_accepted) {
+	if (s->state == STATE_BODY || (!s->mail_accepted && !s->data_accepted)) {
 		set_state(s, STATE_READY);
+		return -1;
+	}
+	if (s->data_accepted) {
+		abandon_data(s);
 		return -1;
 	}
 	if (s->state == STATE_ENVELOPE || s->state == STATE_DATA) {
@@ -775,6 +1185,21 @@ failed:
 	}
 	set_state(s, STATE_FAILED);
 	return -1;
+}
+
+int smtp_send_mail(struct smtp_session *s, const struct smtp_transaction *t, struct outcome *out)
+{
+	int result;
+
+	if (s->state != STATE_READY)
+		return outcome_fail(out, OUTCOME_INTERNAL, "mail", "session not ready (state %s)",
+		                    state_names[s->state]);
+	forget_transaction(s);
+	s->txn = t;
+	s->mail_accepted = s->data_accepted = s->delivered = false;
+	result = run_transaction(s, t, out);
+	s->txn = NULL;   /* the caller's: not to be used after it returns */
+	return result;
 }
 
 void smtp_quit(struct smtp_session *s)

@@ -4,8 +4,9 @@
  * for replies. A command is queued (written into the connection's output
  * buffer), and replies are collected later, matched to the queue in order,
  * each by the handler of its command. Without PIPELINING the driver collects
- * after every command; with it, MAIL, every RCPT and DATA go out as one write
- * and the same handlers run (RFC 2920). */
+ * after every command; with it, MAIL and every RCPT (and DATA, where going
+ * on after a refused recipient is allowed) go out as one write and the same
+ * handlers run (RFC 2920). */
 #ifndef POSTIE_SMTP_H
 #define POSTIE_SMTP_H
 
@@ -63,6 +64,14 @@ struct smtp_transaction {
 	int body_fd;                   /* spool: CRLF text, read with pread from 0 */
 	off_t body_size;
 	bool body_8bit;
+	bool smtputf8;                 /* an address header of the message is not ASCII */
+	const char *body_type;         /* NULL: BODY=8BITMIME when body_8bit; else "7BIT"
+	                                  or "8BITMIME" (-B) */
+	const char *dsn_notify;        /* NULL, "never", or a subset of "success,failure,delay" */
+	const char *dsn_return;        /* NULL, "full" or "hdrs" */
+	const char *dsn_envid;         /* NULL or printable ASCII */
+	bool partial;                  /* deliver to the accepted recipients when others are refused */
+	bool lmtp;                     /* LMTP: one reply per accepted recipient after the final dot */
 };
 
 struct smtp_session *smtp_session_new(struct net_conn *conn, struct outcome *out);
@@ -93,13 +102,43 @@ int smtp_auth(struct smtp_session *s, const char *mech, struct sasl_exchange *x,
               struct outcome *out);
 
 /* Run one mail transaction. On success the server's final reply is kept
- * (smtp_last_reply). If any recipient is refused nothing is sent: RSET, and
- * OUTCOME_RCPT_REFUSED naming every refused address (OUTCOME_TEMPORARY when
- * all refusals were temporary). */
+ * (smtp_last_reply).
+ *
+ * Before MAIL, what the server announced is checked, and nothing is sent
+ * when it cannot take the message as it is (step "mail"): a body over its
+ * SIZE limit, 8-bit bytes without 8BITMIME, or DSN requested without DSN
+ * -> OUTCOME_REFUSED; an address whose local part is not ASCII to a server
+ * without SMTPUTF8, or a domain IDNA cannot convert -> OUTCOME_BAD_MESSAGE
+ * (step "rcpt" for a recipient). Without SMTPUTF8, non-ASCII domains go as
+ * A-labels. MAIL carries SIZE, BODY, SMTPUTF8, RET and ENVID as offered and
+ * asked for; each RCPT carries NOTIFY when asked for, and ORCPT whenever DSN
+ * is in use (RFC 3461). With PIPELINING, MAIL and every RCPT go out as one
+ * write; DATA joins them when going on after a refusal is allowed anyway
+ * (t->partial, or a single recipient).
+ *
+ * Refused recipients: without t->partial nothing is sent (RSET), and the
+ * outcome is OUTCOME_RCPT_REFUSED naming every refused address
+ * (OUTCOME_TEMPORARY when all refusals were temporary), step "rcpt". With
+ * t->partial, and in LMTP for the per-recipient replies after the final dot,
+ * the message goes to the accepted recipients; the refusals are then
+ * reported the same way ("delivered to N of M recipients; ...") although
+ * the message WAS delivered: see smtp_last_delivered. */
 int smtp_send_mail(struct smtp_session *s, const struct smtp_transaction *t,
                    struct outcome *out);
 
 const struct smtp_reply *smtp_last_reply(const struct smtp_session *s);
+
+/* Whether the last smtp_send_mail handed the message over for at least one
+ * recipient: true after success, and also after a failure that came after
+ * a delivery (a partial delivery, or an LMTP recipient refused after the
+ * dot). A caller that retries or queues on failure must not send such a
+ * message again to everyone. */
+bool smtp_last_delivered(const struct smtp_session *s);
+
+/* xtext (RFC 3461 section 4) of `in` into `out`: '+', '=' and octets
+ * outside 0x21-0x7e become "+HH". Returns the length written (NUL
+ * terminated), or -1 when `out` is too small. */
+int smtp_xtext(const char *in, char *out, size_t outlen);
 
 /* Say QUIT and read the answer (errors are ignored: the work is done). */
 void smtp_quit(struct smtp_session *s);

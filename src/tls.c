@@ -797,3 +797,113 @@ void tls_close(struct tls_session *s)
 	                                                    closed_pending, NULL });
 	free_session(s);
 }
+
+/* ------------------------------------------------------------ inspection (--serverinfo) */
+
+struct tls_session *tls_start_unverified(struct net_conn *conn, const struct tls_params *p,
+                                         struct outcome *out)
+{
+	struct tls_session *s;
+
+	if (!p->host || !*p->host) {
+		outcome_fail(out, OUTCOME_INTERNAL, STEP, "no server name for TLS");
+		return NULL;
+	}
+	if (net_pending_input(conn) > 0) {
+		outcome_fail(out, OUTCOME_PROTOCOL, STEP,
+		             "%s sent data before the TLS handshake", net_peer(conn));
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		outcome_fail(out, OUTCOME_OS, STEP, "out of memory");
+		return NULL;
+	}
+	s->conn = conn;
+	s->fd = net_fd(conn);
+	s->timeout = p->timeout > 0 ? p->timeout : DEFAULT_TIMEOUT;
+	if (setup_credentials(s, p, out) < 0 || setup_session(s, p, out) < 0) {
+		free_session(s);
+		return NULL;
+	}
+	/* Trust and pin stay loaded for tls_peer_info(); only the refusal
+	 * during the handshake goes. */
+	gnutls_certificate_set_verify_function(s->cred, NULL);
+	if (handshake(s, p, out) < 0) {
+		free_session(s);
+		return NULL;
+	}
+	s->host = NULL;
+	s->verify_out = NULL;
+	net_set_transport(conn, &(struct net_transport){ tls_recv, tls_send, tls_pending, s });
+	return s;
+}
+
+static void peer_certificate_facts(struct tls_session *s, struct tls_peer_info *info)
+{
+	unsigned n = 0;
+	const gnutls_datum_t *certs = gnutls_certificate_get_peers(s->session, &n);
+	gnutls_x509_crt_t leaf;
+	unsigned char digest[32];
+	size_t len = sizeof(digest);
+
+	if (gnutls_certificate_type_get(s->session) != GNUTLS_CRT_X509 || !certs || n == 0)
+		return;
+	info->chain_length = n;
+	if (gnutls_fingerprint(GNUTLS_DIG_SHA256, &certs[0], digest, &len) == 0)
+		format_fingerprint(digest, len, info->sha256, sizeof(info->sha256));
+	leaf = import_cert(&certs[0]);
+	if (!leaf)
+		return;
+	append_dn(info->subject, sizeof(info->subject), leaf, false);
+	append_dn(info->issuer, sizeof(info->issuer), leaf, true);
+	append_names(info->names, sizeof(info->names), leaf);
+	format_time(gnutls_x509_crt_get_activation_time(leaf), info->not_before,
+	            sizeof(info->not_before));
+	format_time(gnutls_x509_crt_get_expiration_time(leaf), info->not_after,
+	            sizeof(info->not_after));
+	gnutls_x509_crt_deinit(leaf);
+}
+
+/* The same checks a send makes (pin, or CA and name), run afresh. */
+static void peer_verification(struct tls_session *s, const char *host, bool certcheck,
+                              struct tls_peer_info *info)
+{
+	struct outcome verdict;
+
+	outcome_clear(&verdict);
+	if (!s->pin_len && !certcheck) {
+		snprintf(info->verify_detail, sizeof(info->verify_detail),
+		         "not checked: tls_certcheck is off");
+		return;
+	}
+	s->host = host;
+	info->verified = check_server(s, &verdict) == 0;
+	s->host = NULL;
+	if (info->verified && s->pin_len)
+		snprintf(info->verify_detail, sizeof(info->verify_detail),
+		         "it matches tls_fingerprint (which replaces the CA and name checks)");
+	else if (info->verified)
+		snprintf(info->verify_detail, sizeof(info->verify_detail),
+		         "issued by a trusted CA, for %s", host);
+	else
+		snprintf(info->verify_detail, sizeof(info->verify_detail), "%s", verdict.text);
+}
+
+int tls_peer_info(struct tls_session *s, const char *host, bool certcheck,
+                  struct tls_peer_info *info)
+{
+	const char *version = gnutls_protocol_get_name(gnutls_protocol_get_version(s->session));
+
+	memset(info, 0, sizeof(*info));
+	snprintf(info->version, sizeof(info->version), "%s", version ? version : "unknown");
+	tls_describe(s, info->cipher_suite, sizeof(info->cipher_suite));
+	peer_certificate_facts(s, info);
+	if (info->chain_length == 0) {
+		snprintf(info->verify_detail, sizeof(info->verify_detail), "%s sent no X.509 certificate",
+		         host);
+		return -1;
+	}
+	peer_verification(s, host, certcheck, info);
+	return 0;
+}

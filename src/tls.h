@@ -47,6 +47,34 @@ int tls_channel_binding(struct tls_session *s, const char **type, char **data_b6
 /* "TLS1.3, ECDHE-X25519, AES-256-GCM" for -v. */
 void tls_describe(struct tls_session *s, char *buf, size_t size);
 
+/* tls_start() for --serverinfo: the handshake completes whatever the
+ * server's certificate, which tls_peer_info() then judges (trust file and
+ * pin are loaded as `p` says). Never use such a session for AUTH or mail. */
+struct tls_session *tls_start_unverified(struct net_conn *conn, const struct tls_params *p,
+                                         struct outcome *out);
+
+/* What --serverinfo shows about the TLS session and the server's
+ * certificate. Remote text (DNs, names) is escaped. */
+struct tls_peer_info {
+	char version[32];            /* "TLS1.3" */
+	char cipher_suite[256];      /* as tls_describe() */
+	unsigned chain_length;       /* certificates the server sent; 0: none */
+	char subject[512];           /* the server certificate's subject DN */
+	char issuer[512];
+	char names[512];             /* DNS and IP subject alternative names, or the CN */
+	char not_before[64];         /* "2024-05-01 10:00 UTC" */
+	char not_after[64];
+	char sha256[3 * 32];         /* "AB:CD:...", the tls_fingerprint syntax */
+	bool verified;               /* for `host`, as a send would check it */
+	char verify_detail[OUTCOME_TEXT_MAX];  /* how it verified, or why not */
+};
+
+/* Fill `info`; `host` is the name the certificate must carry, `certcheck`
+ * the account's tls_certcheck (off and no pin: "not checked"). Returns -1
+ * when the server sent no X.509 certificate. */
+int tls_peer_info(struct tls_session *s, const char *host, bool certcheck,
+                  struct tls_peer_info *info);
+
 /* Say close_notify (bounded by the timeout, errors ignored) and free.
  * Afterwards any I/O on the connection fails with ENOTCONN; net_close() it. */
 void tls_close(struct tls_session *s);

@@ -6,11 +6,15 @@
 . "$TESTS_SRCDIR/faults/fixture.subr"
 
 log=$TEST_TMP/postie.log
+# A message complete enough that postie adds no header to it.
+{ printf 'Date: Tue, 01 Dec 2026 10:00:00 +0000\n'
+  printf 'Message-ID: <logfile.1@example.test>\n'
+  cat "$FAULT_MESSAGE"; } >"$TEST_TMP/complete"
 # The message as it goes out: every line CRLF-terminated.
-size=$(( $(wc -c <"$FAULT_MESSAGE") + $(wc -l <"$FAULT_MESSAGE") ))
+size=$(( $(wc -c <"$TEST_TMP/complete") + $(wc -l <"$TEST_TMP/complete") ))
 
 fault_start accept "logfile $log"
-run_postie "$FAULT_MESSAGE" -C "$FAULT_CONFIG" rcpt@example.test
+run_postie "$TEST_TMP/complete" -C "$FAULT_CONFIG" rcpt@example.test
 fault_finish
 is "$status" 0 "delivered"
 is "$stderr" "" "nothing on stderr"
@@ -22,6 +26,11 @@ like "$line" " from=sender@example.test " "the line names the sender"
 like "$line" " rcpts=rcpt@example.test " "the line names the recipients"
 like "$line" " size=$size " "the line gives the size sent"
 like "$line" ' smtp="250 2.0.0 queued as LOG1" ' "the line holds the server's reply"
+like "$line" " message_id=<logfile.1@example.test> " "the line gives the Message-ID"
+case "$line" in
+*" duration_ms="[0-9]*" exit="*) pass "the line gives the duration in ms" ;;
+*) fail "the line gives the duration in ms" "$line" ;;
+esac
 like "$line" " exit=EX_OK" "the line ends with the exit status name"
 is "$(stat -c %a "$log")" 600 "the log file is private (0600)"
 

@@ -179,6 +179,7 @@ _pf_start() {
 	for _pf_user in $PF_USERS; do
 		printf '%s@example.test %s/\n' "$_pf_user" "$_pf_user"
 	done >"$PF_CONF/vmailbox"
+	[ "${_pf_idn:-no}" = no ] || _pf_idn_mailboxes >>"$PF_CONF/vmailbox"
 	_pf_write_main_cf "$@"
 
 	# The port is free when chosen but may be taken before master binds it
@@ -291,7 +292,7 @@ lmtp_dns_support_level = disabled
 default_transport = error:this test server sends no mail out
 relay_transport = error:this test server does not relay
 
-virtual_mailbox_domains = example.test
+virtual_mailbox_domains = example.test${_pf_idn_domains:-}
 virtual_mailbox_base = $PF_MAILDIR
 virtual_mailbox_maps = texthash:$PF_CONF/vmailbox
 virtual_uid_maps = static:$_pf_vuid
@@ -675,4 +676,136 @@ _pf_failure_logs() {
 		diag "$(tail -n 20 "$DOV_LOG")"
 	fi
 	return 0
+}
+
+# An internationalized domain for the SMTPUTF8 and IDNA tests: bücher.example,
+# whose ASCII form (A-label) is PF_IDN_DOMAIN.
+PF_IDN_DOMAIN=xn--bcher-kva.example
+PF_IDN_DOMAIN_UTF8='bücher.example'
+
+# postfix_start_idn [MAIN.CF-LINE...]: postfix_start, and the instance also
+# accepts mail for dave@$PF_IDN_DOMAIN (Maildir of the pseudo-user dave-idn:
+# maildir_files dave-idn) and for the non-ASCII local part jörg@example.test
+# (pseudo-user joerg). The domain is listed in its ASCII form only, as DNS
+# and most servers know it; Postfix 3.7 does not map a UTF-8 domain to it
+# (dave@bücher.example is refused with 554 5.7.1 Relay access denied).
+# SMTPUTF8 is offered (smtputf8_enable defaults to yes) unless a MAIN.CF-LINE
+# says "smtputf8_enable = no"; strict_smtputf8 = yes makes the server refuse
+# a UTF-8 address in a transaction that did not ask for SMTPUTF8.
+postfix_start_idn() {
+	_pf_idn=yes
+	_pf_idn_domains=" $PF_IDN_DOMAIN"
+	postfix_start "strict_smtputf8 = yes" "$@"
+	_pf_idn=no
+	_pf_idn_domains=
+}
+
+# postfix_start_idn_with_account [MAIN.CF-LINE...]: postfix_start_idn, and
+# $conf as postfix_start_with_account writes it.
+postfix_start_idn_with_account() {
+	[ -x "${POSTIE:-}" ] ||
+		bail "postie is not built: POSTIE='${POSTIE:-}' is not an executable (run make)"
+	postfix_start_idn "$@"
+	conf=$TEST_TMP/postierc
+	write_config "$conf" 127.0.0.1 "$PF_PORT"
+}
+
+_pf_idn_mailboxes() {
+	printf 'dave@%s dave-idn/\n' "$PF_IDN_DOMAIN"
+	printf 'jörg@example.test joerg/\n'
+}
+
+# write_sendmail_wrapper FILE [POSTIE-ARGS...]: FILE becomes an executable
+# script for a mail client to run as its "sendmail": it runs
+# "$POSTIE" -C "$conf" POSTIE-ARGS... and then the client's arguments
+# (bounded by timeout), and records each call in $TEST_TMP: the client's
+# arguments one a line and a "--" line after them in wrapper-args
+# (appended), the message the client handed over in wrapper-input, postie's
+# stderr in wrapper-stderr (also passed on to the client) and its exit
+# status in wrapper-status. postie's stderr is kept for
+# tests/no_secrets_anywhere.sh as run_postie keeps it.
+write_sendmail_wrapper() {
+	_pf_wrapper=$1
+	shift
+	_pf_kept=
+	[ -z "${POSTIE_OUTPUT_DIR:-}" ] ||
+		_pf_kept=$POSTIE_OUTPUT_DIR/$(printf '%s' "$0" | sed 's|^.*tests/||; s|[/.]|_|g').wrapper.out
+	{
+		echo '#!/bin/sh'
+		printf 'dir=%s\n' "$(_pf_sh_quote "$TEST_TMP")"
+		printf 'kept=%s\n' "$(_pf_sh_quote "$_pf_kept")"
+		cat <<'EOF_WRAPPER'
+{ printf '%s\n' "$@"; echo --; } >>"$dir/wrapper-args"
+EOF_WRAPPER
+		printf 'set -- %s "$@"\n' "$(_pf_sh_quote_args "$POSTIE" -C "$conf" "$@")"
+		cat <<'EOF_WRAPPER'
+status=0
+tee "$dir/wrapper-input" | timeout 30 "$@" 2>"$dir/wrapper-stderr" || status=$?
+echo "$status" >"$dir/wrapper-status"
+cat "$dir/wrapper-stderr" >&2
+if [ -n "$kept" ]; then
+	mkdir -p "$(dirname "$kept")" && cat "$dir/wrapper-stderr" >>"$kept"
+fi
+exit "$status"
+EOF_WRAPPER
+	} >"$_pf_wrapper" || bail "cannot write $_pf_wrapper"
+	chmod 755 "$_pf_wrapper"
+}
+
+# _pf_sh_quote TEXT: TEXT as one single-quoted shell word.
+_pf_sh_quote() {
+	printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"
+}
+
+_pf_sh_quote_args() {
+	_pf_sep=
+	for _pf_arg in "$@"; do
+		printf '%s%s' "$_pf_sep" "$(_pf_sh_quote "$_pf_arg")"
+		_pf_sep=' '
+	done
+}
+
+# message_body FILE: the body of a message file (all after the first empty
+# line), byte for byte.
+message_body() {
+	awk 'body { print; next } /^$/ { body = 1 }' "$1"
+}
+
+# message_field FILE NAME: the first NAME header field of FILE, unfolded,
+# without its name (the header only; case-insensitive name).
+message_field() {
+	awk -v want="$2" '
+		/^$/ { exit }
+		/^[ \t]/ { if (found && !done) value = value $0; next }
+		found { done = 1 }
+		!done {
+			name = $0; sub(/:.*/, "", name)
+			if (tolower(name) == tolower(want)) {
+				found = 1; value = $0; sub(/^[^:]*:[ \t]*/, "", value)
+			}
+		}
+		END { if (found) print value }' "$1"
+}
+
+# message_fields_beyond FILE OTHER: the names (lower case, one a line) of
+# the header fields of FILE that OTHER's header does not have exactly (same
+# name and value, folding aside). With a delivered copy as FILE and what the
+# client handed over as OTHER, these are the fields added on the way; the
+# other way round, the fields lost or changed.
+message_fields_beyond() {
+	awk '
+		function flush() {
+			if (field == "") return
+			if (from_other) seen[field] = 1
+			else if (!(field in seen)) {
+				name = tolower(field); sub(/:.*/, "", name); print name
+			}
+			field = ""
+		}
+		FNR == 1 { flush(); inheader = 1; from_other = (FILENAME == ARGV[1]) }
+		!inheader { next }
+		/^$/ { flush(); inheader = 0; next }
+		/^[ \t]/ { field = field $0; next }
+		{ flush(); field = $0 }
+		END { flush() }' "$2" "$1"
 }

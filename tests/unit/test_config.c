@@ -490,45 +490,33 @@ static const struct {
 	{ "tls and auth are supported", "account a\ntls on\nauth plain\n", "a", "" },
 	{ "fixed order, not file order", "account a\nlog_format json\nqueue on\n", "a", NSY(3, "queue on", "the mail queue", "use 'queue off'") },
 	{ "latest line that turned it on", "account a\nqueue auto\nqueue on\n", "a", NSY(3, "queue on", "the mail queue", "use 'queue off'") },
-	{ "lmtp", "account a\nprotocol lmtp\n", "a",
-	  NSY(2, "protocol lmtp", "LMTP", "use 'protocol smtp'") },
 	{ "proxy_host", "account a\nproxy_host proxy.example\n", "a",
 	  NSY(2, "proxy_host proxy.example", "proxy support", "remove 'proxy_host'") },
 	{ "proxy_host cleared", "account a\nproxy_host proxy.example\nproxy_host\n", "a", "" },
+	/* Supported since the sendmail personality (issue 5): no objection. */
+	{ "lmtp", "account a\nprotocol lmtp\n", "a", "" },
 	{ "set_from_header off", "account a\nset_from_header off\n", "a", "" },
-	{ "set_from_header auto", "account a\nset_from_header auto\n", "a",
-	  NSY(2, "set_from_header auto", "header rewriting", "use 'set_from_header off'") },
-	{ "set_date_header auto", "account a\nset_date_header auto\n", "a",
-	  NSY(2, "set_date_header auto", "header rewriting", "use 'set_date_header off'") },
-	{ "set_msgid_header auto", "account a\nset_msgid_header auto\n", "a",
-	  NSY(2, "set_msgid_header auto", "header rewriting", "use 'set_msgid_header off'") },
-	{ "undisclosed_recipients", "account a\nundisclosed_recipients\n", "a",
-	  NSY(2, "undisclosed_recipients on", "header rewriting",
-	      "use 'undisclosed_recipients off'") },
-	{ "add_missing_from_header", "account a\nadd_missing_from_header on\n", "a",
-	  NSY(2, "add_missing_from_header on", "header rewriting",
-	      "use 'add_missing_from_header off'") },
-	{ "dsn_notify never", "account a\ndsn_notify never\n", "a",
-	  NSY(2, "dsn_notify never", "DSN", "use 'dsn_notify off'") },
+	{ "set_from_header on", "account a\nset_from_header on\n", "a", "" },
+	{ "set_date_header auto", "account a\nset_date_header auto\n", "a", "" },
+	{ "set_msgid_header auto", "account a\nset_msgid_header auto\n", "a", "" },
+	{ "undisclosed_recipients", "account a\nundisclosed_recipients\n", "a", "" },
+	{ "add_missing_from_header", "account a\nadd_missing_from_header on\n", "a", "" },
+	{ "dsn_notify never", "account a\ndsn_notify never\n", "a", "" },
 	{ "dsn off", "account a\ndsn_notify off\ndsn_return off\n", "a", "" },
-	{ "dsn_return full", "account a\ndsn_return full\n", "a",
-	  NSY(2, "dsn_return full", "DSN", "use 'dsn_return off'") },
-	{ "aliases", "account a\naliases /etc/aliases\n", "a",
-	  NSY(2, "aliases /etc/aliases", "alias expansion", "remove 'aliases'") },
-	{ "syslog on", "account a\nsyslog\n", "a",
-	  NSY(2, "syslog on", "syslog logging", "use 'syslog off' and 'logfile'") },
+	{ "dsn_return full", "account a\ndsn_return full\n", "a", "" },
+	{ "aliases", "account a\naliases /etc/aliases\n", "a", "" },
+	{ "syslog on", "account a\nsyslog\n", "a", "" },
+	{ "syslog LOG_LOCAL3", "account a\nsyslog LOG_LOCAL3\n", "a", "" },
 	{ "syslog off", "account a\nsyslog off\n", "a", "" },
-	{ "auto_from", "account a\nauto_from\n", "a",
-	  NSY(2, "auto_from on", "automatic envelope-from", "use 'auto_from off' and 'from'") },
-	{ "maildomain", "account a\nmaildomain example.org\n", "a",
-	  NSY(2, "maildomain example.org", "automatic envelope-from", "remove 'maildomain'") },
+	{ "auto_from", "account a\nauto_from\n", "a", "" },
+	{ "maildomain", "account a\nmaildomain example.org\n", "a", "" },
+	{ "partial_delivery", "account a\npartial_delivery on\n", "a", "" },
 	{ "queue auto", "account a\nqueue auto\n", "a",
 	  NSY(2, "queue auto", "the mail queue", "use 'queue off'") },
 	{ "queue off", "account a\nqueue off\n", "a", "" },
 	{ "fallback", "account b\naccount a\nfallback b\n", "a",
 	  NSY(3, "fallback b", "account fallback", "remove 'fallback'") },
-	{ "log_format json", "account a\nlog_format json\n", "a",
-	  NSY(2, "log_format json", "JSON logging", "use 'log_format text'") },
+	{ "log_format json", "account a\nlog_format json\n", "a", "" },
 	{ "log_format text", "account a\nlog_format text\n", "a", "" },
 	{ "stored-only settings are fine",
 	  "account a\ntls_trust_file system\ntls_certcheck off\nuser u\npassword p\n"
@@ -862,6 +850,83 @@ static void remove_tree(void)
 		printf("# could not remove %s\n", base);
 }
 
+/* ------------------------------------------------------------ command line */
+
+static void test_overrides(void)
+{
+	struct config cfg;
+	struct outcome out;
+	struct account *a;
+
+	parse_good("account a\nhost h.example\nport 25\ntls off\n", &cfg, "override base");
+	a = (struct account *)must_find(&cfg, "a");
+	ok(config_override(a, "port", "2525", &out) == 0 && a->port == 2525, "--port=2525");
+	ok(config_override(a, "host", "other.example", &out) == 0 &&
+	   !strcmp(a->host, "other.example"), "--host replaces the host");
+	ok(config_override(a, "tls", NULL, &out) == 0 && a->tls == TLS_SETTING_ON,
+	   "--tls alone means on");
+	ok(config_override(a, "tls_starttls", "off", &out) == 0 && !a->tls_starttls,
+	   "--tls-starttls=off");
+	ok(config_override(a, "auth", "PLAIN", &out) == 0 && !strcmp(a->auth, "plain"),
+	   "--auth=PLAIN is stored as the table spells it");
+	ok(config_override(a, "partial_delivery", NULL, &out) == 0 && a->partial_delivery,
+	   "--partial-delivery");
+	ok(config_override(a, "port", "99999", &out) == -1 && out.cls == OUTCOME_CONFIG,
+	   "--port=99999 is refused");
+	is_str(out.text, "option --port: port must be a number from 1 to 65535, not '99999'",
+	       "the error names the option");
+	ok(config_override(a, "tls_certcheck", "maybe", &out) == -1 &&
+	   strstr(out.text, "option --tls-certcheck:") == out.text, "bad on/off names --tls-certcheck");
+	ok(config_override(a, "password", "x", &out) == -1 && out.cls == OUTCOME_USAGE &&
+	   !strstr(out.text, ": x"), "a password is never taken from the command line");
+	ok(config_override(a, "host", NULL, &out) == -1 && out.cls == OUTCOME_CONFIG,
+	   "--host needs a value");
+	ok(config_override(a, "nonsense", "1", &out) == -1 && out.cls == OUTCOME_USAGE,
+	   "an unknown keyword is a usage error");
+	ok(a->unsupported[0] == '\0', "no objection so far");
+	ok(config_override(a, "queue", "on", &out) == 0 &&
+	   strstr(a->unsupported, "option --queue=on: not supported yet") == a->unsupported,
+	   "--queue=on is stored with an objection (%s)", a->unsupported);
+	config_free(&cfg);
+
+	memset(&cfg, 0, sizeof(cfg));
+	a = config_add_account(&cfg, "command line", &out);
+	ok(a && cfg.naccounts == 1 && !strcmp(a->name, "command line"), "an account from nothing");
+	ok(a && a->tls == TLS_SETTING_ON && a->timeout == CONFIG_DEFAULT_TIMEOUT &&
+	   a->remove_bcc_headers && !a->host, "it has the built-in defaults");
+	ok(a && !strcmp(a->origin.file, "command line"), "its origin says where it came from");
+	config_free(&cfg);
+}
+
+static void test_account_by_sender(void)
+{
+	struct config cfg;
+	struct outcome out;
+	const struct account *chosen;
+
+	parse_good("account work\nhost w\nfrom alice@work.example\n"
+	           "account lists\nhost l\nfrom *@lists.example\n"
+	           "account home\nhost h\nfrom alice@home.example\n"
+	           "account default : home\n", &cfg, "accounts by sender");
+	ok(account_select_for_sender(&cfg, NULL, "alice@work.example", &chosen, &out) == 0 &&
+	   !strcmp(chosen->name, "work"), "exact from picks its account");
+	ok(account_select_for_sender(&cfg, NULL, "alice@WORK.example", &chosen, &out) == 0 &&
+	   !strcmp(chosen->name, "work"), "domain case does not matter");
+	ok(account_select_for_sender(&cfg, NULL, "alice+tag@work.example", &chosen, &out) == 0 &&
+	   !strcmp(chosen->name, "work"), "a subaddress picks the base address's account");
+	ok(account_select_for_sender(&cfg, NULL, "x@lists.example", &chosen, &out) == 0 &&
+	   !strcmp(chosen->name, "lists"), "a pattern picks its account");
+	ok(account_select_for_sender(&cfg, NULL, "bob@elsewhere.example", &chosen, &out) == 0 &&
+	   !strcmp(chosen->name, "default"), "no match: the default account");
+	ok(account_select_for_sender(&cfg, "lists", "alice@work.example", &chosen, &out) == 0 &&
+	   !strcmp(chosen->name, "lists"), "-a wins over the sender");
+	ok(account_select_for_sender(&cfg, NULL, NULL, &chosen, &out) == 0 &&
+	   !strcmp(chosen->name, "default"), "no sender: the default account");
+	ok(account_select_for_sender(&cfg, NULL, "", &chosen, &out) == 0 &&
+	   !strcmp(chosen->name, "default"), "null sender: the default account");
+	config_free(&cfg);
+}
+
 int main(void)
 {
 	snprintf(base, sizeof(base), "/tmp/postie-test-config-XXXXXX");
@@ -884,6 +949,8 @@ int main(void)
 	test_account_port();
 	test_explicit_file();
 	test_search_order();
+	test_overrides();
+	test_account_by_sender();
 
 	remove_tree();
 	return tap_done();

@@ -1,0 +1,42 @@
+/* submit.h - the send path: one message from its input to the smarthost.
+ *
+ *   config -> account -> message (+ headers) -> envelope -> session -> log
+ *
+ * Shared by sendmail mode (the message on stdin) and -bs (the message the
+ * caller gave in DATA). */
+#ifndef POSTIE_SUBMIT_H
+#define POSTIE_SUBMIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cli.h"
+#include "config.h"
+#include "outcome.h"
+
+struct submit_request {
+	const struct invocation *inv;  /* options: -F, -N/-R/-V, -a, overrides, ... */
+	int in_fd;                     /* the message */
+	bool ignore_dots;              /* -i, or the data is already un-stuffed (-bs) */
+	bool read_recipients;          /* -t */
+	const char *sender;            /* -f, or MAIL FROM with -bs; NULL when not given */
+	char *const *rcpts;            /* recipient arguments, or RCPT TO with -bs */
+	size_t nrcpts;
+	const char *body_type;         /* -B / BODY=: "7BIT", "8BITMIME" or NULL */
+	bool smtputf8;                 /* the caller asked for SMTPUTF8 (-bs) */
+};
+
+/* Read the message, complete it and submit it. Returns 0 when the smarthost
+ * took it, else -1 with the outcome. One log line is written either way
+ * once an account is chosen. */
+int submit_message(const struct submit_request *req, struct outcome *out);
+
+/* The config and account a run uses: the file (-C or the search order) and
+ * the account (-a, else the one whose `from` matches `sender`, else
+ * "default") with the command-line config options applied. With --host the
+ * account comes from the command line alone, as with msmtp. *acct points
+ * into cfg. */
+int submit_choose_account(const struct invocation *inv, const char *sender,
+                          struct config *cfg, struct account **acct, struct outcome *out);
+
+#endif

@@ -1,0 +1,16 @@
+#!/bin/sh
+# partial_delivery on, but every recipient is refused: nothing is sent, 67
+# naming both. Even a server that answers the pipelined DATA with 354 gets
+# no message: only the final dot that ends the data.
+. "${TESTS_SRCDIR:?run the tests with make check}/lib.sh"
+. "$TESTS_SRCDIR/faults/fixture.subr"
+
+fault_start esmtp-partial-none-left "partial_delivery on"
+run_postie "$FAULT_MESSAGE" -C "$FAULT_CONFIG" bad1@example.test bad2@example.test
+fault_finish
+
+expect_outcome 67 rcpt "2 of 2 recipients refused, nothing sent" \
+	"<bad1@example.test> 550 5.1.1" "<bad2@example.test> 450 4.2.1"
+client_did_not_send "Subject:" "no message text was sent"
+client_sent QUIT "postie ended the session with QUIT"
+fault_done

@@ -1,0 +1,246 @@
+/* test_log.c - JSON string escaping and the logfile lines (text and JSON). */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "outcome.h"
+#include "tap.h"
+
+struct json_case {
+	const char *name;
+	const char *input;
+	size_t len;                /* 0: strlen(input) */
+	const char *want;
+};
+
+static const struct json_case json_cases[] = {
+	{ "plain ASCII", "user@example.org", 0, "\"user@example.org\"" },
+	{ "empty string", "", 0, "\"\"" },
+	{ "double quote", "say \"hi\"", 0, "\"say \\\"hi\\\"\"" },
+	{ "backslash", "a\\b", 0, "\"a\\\\b\"" },
+	{ "CR LF TAB", "a\r\n\tb", 0, "\"a\\u000d\\u000a\\u0009b\"" },
+	{ "escape and bell", "\x1b[2J\x07", 0, "\"\\u001b[2J\\u0007\"" },
+	{ "DEL", "a\x7f", 0, "\"a\\u007f\"" },
+	{ "NUL inside the length", "a\0b", 3, "\"a\\u0000b\"" },
+	{ "UTF-8 kept", "J\xc3\xb6rg \xe2\x82\xac \xf0\x9f\x93\xa7", 0,
+	  "\"J\xc3\xb6rg \xe2\x82\xac \xf0\x9f\x93\xa7\"" },
+	{ "C1 control escaped", "a\xc2\x9b" "b", 0, "\"a\\u009bb\"" },
+	{ "lone continuation byte", "a\x80" "b", 0, "\"a\\ufffdb\"" },
+	{ "Latin-1 byte", "caf\xe9", 0, "\"caf\\ufffd\"" },
+	{ "truncated sequence", "x\xe2\x82", 0, "\"x\\ufffd\\ufffd\"" },
+	{ "overlong encoding", "\xc0\xaf", 0, "\"\\ufffd\\ufffd\"" },
+	{ "surrogate", "\xed\xa0\x80", 0, "\"\\ufffd\\ufffd\\ufffd\"" },
+	{ "beyond U+10FFFF", "\xf4\x90\x80\x80", 0, "\"\\ufffd\\ufffd\\ufffd\\ufffd\"" },
+};
+
+static void test_json_cases(void)
+{
+	for (size_t i = 0; i < sizeof(json_cases) / sizeof(json_cases[0]); i++) {
+		const struct json_case *c = &json_cases[i];
+		char buf[256];
+		size_t len = c->len ? c->len : strlen(c->input);
+		size_t n = log_json_string(buf, sizeof(buf), c->input, len);
+
+		is_str(buf, c->want, "json: %s", c->name);
+		is_int(n, strlen(c->want), "json: %s: length returned", c->name);
+	}
+}
+
+/* Every size from 0 up: the result is a closed string, a prefix of the
+ * full one (minus its closing quote), never a cut escape or sequence. */
+static void test_json_truncation(void)
+{
+	const char *input = "a\"\x01\xc3\xa9\xe2\x82\xac\xff" "b";
+	char full[128], buf[128];
+	size_t full_len = log_json_string(full, sizeof(full), input, strlen(input));
+	int prefixes = 1, closed = 1, pieces = 1;
+
+	/* The pieces of the full output: where a cut may happen. */
+	const char *cuts[] = { "\"", "\"a", "\"a\\\"", "\"a\\\"\\u0001", "\"a\\\"\\u0001\xc3\xa9",
+	                       "\"a\\\"\\u0001\xc3\xa9\xe2\x82\xac",
+	                       "\"a\\\"\\u0001\xc3\xa9\xe2\x82\xac\\ufffd",
+	                       "\"a\\\"\\u0001\xc3\xa9\xe2\x82\xac\\ufffdb" };
+
+	for (size_t size = 0; size <= full_len + 1; size++) {
+		size_t n;
+		bool found = false;
+
+		memset(buf, 'Z', sizeof(buf));
+		n = log_json_string(buf, size, input, strlen(input));
+		if (size < 3) {
+			if (n != 0 || (size > 0 && buf[0] != '\0'))
+				closed = 0;
+			continue;
+		}
+		if (n + 1 > size || buf[n] != '\0' || n < 2 || buf[n - 1] != '"')
+			closed = 0;
+		if (strncmp(buf, full, n - 1) != 0)
+			prefixes = 0;
+		for (size_t k = 0; k < sizeof(cuts) / sizeof(cuts[0]); k++)
+			if (n - 1 == strlen(cuts[k]) && strncmp(buf, cuts[k], n - 1) == 0)
+				found = true;
+		if (!found)
+			pieces = 0;
+	}
+	ok(closed, "truncation: always NUL-terminated and closed with a quote");
+	ok(prefixes, "truncation: always a prefix of the full string");
+	ok(pieces, "truncation: never inside an escape or a UTF-8 sequence");
+	is_int(log_json_string(buf, full_len + 1, input, strlen(input)), full_len,
+	       "truncation: exactly enough room gives the whole string");
+}
+
+static char *read_file(const char *path)
+{
+	static char text[16384];
+	FILE *fp = fopen(path, "r");
+	size_t n = 0;
+
+	text[0] = '\0';
+	if (fp) {
+		n = fread(text, 1, sizeof(text) - 1, fp);
+		fclose(fp);
+	}
+	text[n] = '\0';
+	return text;
+}
+
+/* The last line of the file. */
+static const char *last_line(const char *text)
+{
+	static char line[16384];
+	size_t len = strlen(text);
+	const char *start;
+
+	if (len && text[len - 1] == '\n')
+		len--;
+	start = text + len;
+	while (start > text && start[-1] != '\n')
+		start--;
+	snprintf(line, sizeof(line), "%.*s", (int)(len - (size_t)(start - text)), start);
+	return line;
+}
+
+static char *const rcpts[] = { "a@example.org", "b \"q\"@example.org" };
+
+static void test_text_lines(const char *path)
+{
+	struct outcome out, failure;
+	struct log_record rec = {
+		.account = "work", .host = "smtp.example.org", .port = 587,
+		.from = "me@example.org", .rcpts = rcpts, .nrcpts = 2, .size = 1234,
+		.smtp_code = 250, .smtp_enhanced = "2.0.0", .smtp_text = "queued as X1",
+		.exit_status = 0, .duration_ms = 42, .message_id = "<id1@example.org>",
+	};
+
+	outcome_clear(&out);
+	outcome_clear(&failure);
+	rec.outcome = &out;
+	is_int(log_write_record(path, "T", false, &rec, &out), 0, "text: written");
+	is_str(last_line(read_file(path)),
+	       "T account=work host=smtp.example.org port=587 from=me@example.org "
+	       "rcpts=\"a@example.org,b \\\"q\\\"@example.org\" size=1234 "
+	       "message_id=<id1@example.org> smtp=\"250 2.0.0 queued as X1\" duration_ms=42 exit=EX_OK",
+	       "text: the success line");
+
+	outcome_fail(&failure, OUTCOME_RCPT_REFUSED, "rcpt", "recipient <%s> refused", "a@example.org");
+	outcome_set_reply(&failure, 550, "5.1.1", "no such user");
+	rec.outcome = &failure;
+	rec.exit_status = outcome_exit_status(failure.cls);
+	rec.message_id = NULL;
+	rec.size = -1;
+	is_int(log_write_record(path, "T", false, &rec, &out), 0, "text: failure written");
+	is_str(last_line(read_file(path)),
+	       "T account=work host=smtp.example.org port=587 from=me@example.org "
+	       "rcpts=\"a@example.org,b \\\"q\\\"@example.org\" step=rcpt "
+	       "error=\"recipient <a@example.org> refused: 550 5.1.1 no such user\" "
+	       "duration_ms=42 exit=EX_NOUSER",
+	       "text: the failure line");
+}
+
+static void test_json_lines(const char *path)
+{
+	struct outcome out, failure;
+	struct log_record rec = {
+		.account = "work", .host = "smtp.example.org", .port = 587,
+		.from = "me@example.org", .rcpts = rcpts, .nrcpts = 2, .size = 1234,
+		.smtp_code = 250, .smtp_enhanced = "2.0.0", .smtp_text = "queued\nas X1",
+		.exit_status = 0, .duration_ms = 42, .message_id = "<id1@example.org>",
+	};
+	char cmd[512];
+
+	outcome_clear(&out);
+	outcome_clear(&failure);
+	rec.outcome = &out;
+	is_int(log_write_record(path, "2024-05-01T10:00:00", true, &rec, &out), 0, "json: written");
+	is_str(last_line(read_file(path)),
+	       "{\"time\":\"2024-05-01T10:00:00\",\"account\":\"work\",\"host\":\"smtp.example.org\","
+	       "\"port\":587,\"from\":\"me@example.org\","
+	       "\"rcpts\":[\"a@example.org\",\"b \\\"q\\\"@example.org\"],\"size\":1234,"
+	       "\"outcome\":\"sent\",\"exit\":0,\"exit_name\":\"EX_OK\",\"step\":null,"
+	       "\"smtp\":{\"code\":250,\"enhanced\":\"2.0.0\",\"text\":\"queued\\u000aas X1\"},"
+	       "\"message_id\":\"<id1@example.org>\",\"duration_ms\":42,\"error\":null}",
+	       "json: the success object");
+
+	outcome_fail(&failure, OUTCOME_TEMPORARY, "connect", "cannot connect to %s: %s",
+	             "smtp.example.org", "Connection refused");
+	rec.outcome = &failure;
+	rec.exit_status = outcome_exit_status(failure.cls);
+	rec.message_id = NULL;
+	rec.size = -1;
+	rec.from = "caf\xe9@example.org";   /* not UTF-8: still valid JSON */
+	rec.nrcpts = 0;
+	is_int(log_write_record(path, "2024-05-01T10:00:01", true, &rec, &out), 0,
+	       "json: failure written");
+	is_str(last_line(read_file(path)),
+	       "{\"time\":\"2024-05-01T10:00:01\",\"account\":\"work\",\"host\":\"smtp.example.org\","
+	       "\"port\":587,\"from\":\"caf\\ufffd@example.org\",\"rcpts\":[],\"size\":null,"
+	       "\"outcome\":\"failed\",\"exit\":75,\"exit_name\":\"EX_TEMPFAIL\",\"step\":\"connect\","
+	       "\"smtp\":null,\"message_id\":null,\"duration_ms\":42,"
+	       "\"error\":\"cannot connect to smtp.example.org: Connection refused\"}",
+	       "json: the failure object");
+
+	outcome_fail(&failure, OUTCOME_REFUSED, "data", "message refused");
+	outcome_set_reply(&failure, 554, "5.7.1", "spam \x1b[31m detected");
+	rec.exit_status = outcome_exit_status(failure.cls);
+	is_int(log_write_record(path, NULL, true, &rec, &out), 0, "json: reply failure written");
+	ok(strstr(last_line(read_file(path)),
+	          "\"smtp\":{\"code\":554,\"enhanced\":\"5.7.1\",\"text\":\"spam \\u001b[31m detected\"}")
+	   != NULL, "json: a refusal carries the server's reply, escaped");
+
+	/* The whole file through a real JSON parser, when there is one. */
+	if (system("command -v python3 >/dev/null 2>&1") == 0) {
+		snprintf(cmd, sizeof(cmd),
+		         "python3 -c 'import json,sys\n"
+		         "for l in open(sys.argv[1], \"rb\"): json.loads(l.decode(\"utf-8\"))' %s", path);
+		is_int(system(cmd), 0, "json: every line parses with python's json.loads (UTF-8)");
+	} else {
+		ok(1, "# SKIP python3 not installed");
+	}
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/postie-test-log.XXXXXX";
+	char text_path[64], json_path[64];
+	struct stat st;
+
+	test_json_cases();
+	test_json_truncation();
+	if (!mkdtemp(dir)) {
+		ok(0, "mkdtemp");
+		return tap_done();
+	}
+	snprintf(text_path, sizeof(text_path), "%s/text.log", dir);
+	snprintf(json_path, sizeof(json_path), "%s/json.log", dir);
+	test_text_lines(text_path);
+	ok(stat(text_path, &st) == 0 && (st.st_mode & 0777) == 0600, "the log file is mode 0600");
+	test_json_lines(json_path);
+	unlink(text_path);
+	unlink(json_path);
+	rmdir(dir);
+	return tap_done();
+}
