@@ -43,4 +43,9 @@ void address_list_free(struct address_list *list);
  * *ascii is malloc'd. Returns 0, or -1 with libidn2's reason in err. */
 int address_host_to_ascii(const char *host, char **ascii, char *err, size_t errlen);
 
+/* The well-formed UTF-8 character at s (len > 0 bytes): its length, 1 to
+ * 4, with its code point in *code_point; 0 when the bytes there are not
+ * one (overlong forms, surrogates, past U+10FFFF, cut short). */
+size_t utf8_decode(const unsigned char *s, size_t len, unsigned *code_point);
+
 #endif

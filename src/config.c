@@ -116,7 +116,7 @@ static const struct command commands[] = {
 	SETTING(set_msgid_header, .kind = KIND_WORD, .words = "auto|off"),
 	SETTING(undisclosed_recipients, .kind = KIND_BOOL),
 	SETTING(dsn_notify, .kind = KIND_DSN_NOTIFY),
-	SETTING(dsn_return, .kind = KIND_WORD, .words = "off|headers|full"),
+	SETTING(dsn_return, .kind = KIND_WORD, .words = "off|headers|hdrs|full"),
 	SETTING(add_missing_from_header, .kind = KIND_BOOL),
 	SETTING(aliases, .kind = KIND_PATH),
 	SETTING(syslog, .kind = KIND_WORD, .words = SYSLOG_WORDS, .bare = "on"),

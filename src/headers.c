@@ -144,38 +144,12 @@ static bool is_control(unsigned char c)
 }
 
 /* Length of the well-formed UTF-8 character at s (1 to 4), or 0 when it
- * is not one: overlong forms, surrogates and code points past U+10FFFF are
- * refused. */
+ * is not one. */
 static size_t utf8_char_len(const unsigned char *s, size_t left)
 {
-	uint32_t cp;
-	size_t n, i;
+	unsigned cp;
 
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (left < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
+	return utf8_decode(s, left, &cp);
 }
 
 /* ========================================================= display names */

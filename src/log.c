@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "address.h"
 #include "log.h"
 
 #define LOG_LINE_MAX 8192
@@ -31,32 +32,10 @@ bool log_verbose(void)
 /* Length of a valid UTF-8 sequence at s (not a C1 control), or 0. */
 static size_t utf8_sequence_length(const unsigned char *s, size_t len)
 {
-	size_t need;
 	unsigned cp;
+	size_t need = utf8_decode(s, len, &cp);
 
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		need = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		need = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		need = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len < need)
-		return 0;
-	for (size_t i = 1; i < need; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((need == 3 && cp < 0x800) || (need == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
-		return 0;
-	return need;
+	return need > 1 && !(cp >= 0x80 && cp <= 0x9f) ? need : 0;
 }
 
 size_t log_escape(char *dst, size_t size, const char *src, size_t len)
@@ -203,38 +182,6 @@ void log_format_outcome(char *buf, size_t size, const struct outcome *o)
 }
 
 /* ------------------------------------------------------------ JSON strings */
-
-/* A valid UTF-8 sequence at s: its length and code point, or 0. */
-static size_t utf8_decode(const unsigned char *s, size_t len, unsigned *code_point)
-{
-	size_t need;
-	unsigned cp;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		need = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		need = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		need = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len < need)
-		return 0;
-	for (size_t i = 1; i < need; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((need == 3 && cp < 0x800) || (need == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	*code_point = cp;
-	return need;
-}
 
 size_t log_json_string(char *dst, size_t size, const char *src, size_t len)
 {

@@ -207,6 +207,11 @@ const struct smtp_reply *session_last_reply(const struct session *s)
 	return smtp_last_reply(s->smtp);
 }
 
+bool session_last_delivered(const struct session *s)
+{
+	return s->smtp && smtp_last_delivered(s->smtp);
+}
+
 const struct smtp_caps *session_caps(const struct session *s)
 {
 	return s->smtp ? smtp_session_caps(s->smtp) : NULL;

@@ -57,6 +57,10 @@ int session_send(struct session *s, const struct smtp_transaction *t, struct out
 
 const struct smtp_reply *session_last_reply(const struct session *s);
 
+/* Did the last session_send hand the message to at least one recipient,
+ * even if it then failed (a partial delivery, an LMTP refusal)? */
+bool session_last_delivered(const struct session *s);
+
 /* QUIT, close TLS and the connection, free. NULL is fine. */
 void session_close(struct session *s);
 

@@ -915,9 +915,22 @@ static int rcpt_parameters(const struct smtp_session *s, size_t i, const char *n
 
 /* ------------------------------------------------------------ addresses */
 
+static bool local_part_is_ascii(const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+	size_t len = at ? (size_t)(at - addr) : strlen(addr);
+
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)addr[i] >= 0x80)
+			return false;
+	return true;
+}
+
 /* The address as the server is to see it, in *wire (malloc'd), or NULL when
- * it goes as it is: with SMTPUTF8, or when it is ASCII. Otherwise the domain
- * becomes A-labels, and a non-ASCII local part cannot be sent at all. */
+ * it goes as it is (ASCII). A non-ASCII domain goes as A-labels even with
+ * SMTPUTF8: that form is valid everywhere, and servers match their domain
+ * tables against it (Postfix 3.7 does not match the UTF-8 form). A non-ASCII
+ * local part has no such form: it needs SMTPUTF8. */
 static int wire_address(const struct smtp_session *s, const char *addr, const char *step,
                         char **wire, struct outcome *out)
 {
@@ -927,12 +940,11 @@ static int wire_address(const struct smtp_session *s, const char *addr, const ch
 	size_t size;
 
 	*wire = NULL;
-	if (s->use_smtputf8 || is_ascii(addr))
+	if (!local_part_is_ascii(addr) && !s->use_smtputf8)
+		return outcome_fail(out, OUTCOME_BAD_MESSAGE, step, "%s does not offer SMTPUTF8, "
+		                    "and the local part of <%s> is not ASCII", net_peer(s->conn), addr);
+	if (!at || is_ascii(at + 1))
 		return 0;
-	for (size_t i = 0; i < local_len; i++)
-		if ((unsigned char)addr[i] >= 0x80)
-			return outcome_fail(out, OUTCOME_BAD_MESSAGE, step, "%s does not offer SMTPUTF8, "
-			                    "and the local part of <%s> is not ASCII", net_peer(s->conn), addr);
 	if (address_host_to_ascii(at + 1, &host, err, sizeof(err)) < 0)
 		return outcome_fail(out, OUTCOME_BAD_MESSAGE, step,
 		                    "the domain of <%s> cannot be converted to ASCII (IDNA): %s", addr, err);
@@ -946,14 +958,15 @@ static int wire_address(const struct smtp_session *s, const char *addr, const ch
 	return 0;
 }
 
-/* Decide on SMTPUTF8 (RFC 6531) and make every address ready for the wire. */
+/* Decide on SMTPUTF8 (RFC 6531): UTF-8 address headers, or a local part
+ * that is not ASCII, need it; then make every address ready for the wire. */
 static int prepare_addresses(struct smtp_session *s, const struct smtp_transaction *t,
                              struct outcome *out)
 {
-	bool utf8 = t->smtputf8 || !is_ascii(t->from);
+	bool utf8 = t->smtputf8 || !local_part_is_ascii(t->from);
 
 	for (size_t i = 0; i < t->nrcpts && !utf8; i++)
-		utf8 = !is_ascii(t->rcpts[i]);
+		utf8 = !local_part_is_ascii(t->rcpts[i]);
 	/* Without SMTPUTF8, UTF-8 headers alone still go: as 8-bit text. */
 	s->use_smtputf8 = utf8 && s->caps.smtputf8;
 	s->wire_rcpts = calloc(t->nrcpts ? t->nrcpts : 1, sizeof(*s->wire_rcpts));
@@ -1118,10 +1131,11 @@ static int run_transaction(struct smtp_session *s, const struct smtp_transaction
 {
 	char mail_params[128 + ENVID_MAX], notify[32] = "";
 	const char *body_param = "";
-	/* DATA may join the pipelined group only where going on after a
-	 * refusal is what we would do anyway; a single refused recipient makes
-	 * the server refuse DATA too (RFC 2920 3.1). */
-	bool pipeline_data = s->caps.pipelining && (t->partial || t->nrcpts == 1);
+	/* DATA joins the pipelined group only for a single recipient: if it is
+	 * refused, the server refuses DATA too (RFC 2920 3.1). With more, DATA
+	 * waits for the RCPT replies, so that all-or-nothing can choose nothing
+	 * and a partial delivery with every recipient refused sends no DATA. */
+	bool pipeline_data = s->caps.pipelining && t->nrcpts == 1;
 	size_t accepted;
 
 	if (check_capabilities(s, t, &body_param, out) < 0 || prepare_addresses(s, t, out) < 0 ||

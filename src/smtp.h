@@ -4,9 +4,8 @@
  * for replies. A command is queued (written into the connection's output
  * buffer), and replies are collected later, matched to the queue in order,
  * each by the handler of its command. Without PIPELINING the driver collects
- * after every command; with it, MAIL and every RCPT (and DATA, where going
- * on after a refused recipient is allowed) go out as one write and the same
- * handlers run (RFC 2920). */
+ * after every command; with it, MAIL and every RCPT (and DATA, for a single
+ * recipient) go out as one write and the same handlers run (RFC 2920). */
 #ifndef POSTIE_SMTP_H
 #define POSTIE_SMTP_H
 
@@ -109,12 +108,12 @@ int smtp_auth(struct smtp_session *s, const char *mech, struct sasl_exchange *x,
  * SIZE limit, 8-bit bytes without 8BITMIME, or DSN requested without DSN
  * -> OUTCOME_REFUSED; an address whose local part is not ASCII to a server
  * without SMTPUTF8, or a domain IDNA cannot convert -> OUTCOME_BAD_MESSAGE
- * (step "rcpt" for a recipient). Without SMTPUTF8, non-ASCII domains go as
- * A-labels. MAIL carries SIZE, BODY, SMTPUTF8, RET and ENVID as offered and
- * asked for; each RCPT carries NOTIFY when asked for, and ORCPT whenever DSN
- * is in use (RFC 3461). With PIPELINING, MAIL and every RCPT go out as one
- * write; DATA joins them when going on after a refusal is allowed anyway
- * (t->partial, or a single recipient).
+ * (step "rcpt" for a recipient). Non-ASCII domains always go as A-labels;
+ * SMTPUTF8 is said when offered and needed (t->smtputf8, or a non-ASCII
+ * local part). MAIL carries SIZE, BODY, SMTPUTF8, RET and ENVID as offered
+ * and asked for; each RCPT carries NOTIFY when asked for, and ORCPT
+ * whenever DSN is in use (RFC 3461). With PIPELINING, MAIL and every RCPT
+ * go out as one write, DATA too for a single recipient.
  *
  * Refused recipients: without t->partial nothing is sent (RSET), and the
  * outcome is OUTCOME_RCPT_REFUSED naming every refused address

@@ -236,10 +236,12 @@ static int deliver(struct send_state *st, struct outcome *out)
 
 	if (!session)
 		return -1;
-	if (session_send(session, &txn, out) == 0) {
-		*st->final = *session_last_reply(session);
+	if (session_send(session, &txn, out) == 0)
 		result = 0;
-	}
+	/* After a partial delivery the server's last word is still its
+	 * acceptance of the message, for the log. */
+	if (result == 0 || session_last_delivered(session))
+		*st->final = *session_last_reply(session);
 	session_close(session);
 	return result;
 }

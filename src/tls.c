@@ -680,8 +680,11 @@ static void free_session(struct tls_session *s)
 	free(s);
 }
 
-struct tls_session *tls_start(struct net_conn *conn, const struct tls_params *p,
-                              struct outcome *out)
+/* Set up and run the handshake. Without `verify` the certificate is not
+ * refused during the handshake; trust and pin stay loaded for
+ * tls_peer_info() (--serverinfo shows why it would have been). */
+static struct tls_session *start_session(struct net_conn *conn, const struct tls_params *p,
+                                         bool verify, struct outcome *out)
 {
 	struct tls_session *s;
 
@@ -704,8 +707,13 @@ struct tls_session *tls_start(struct net_conn *conn, const struct tls_params *p,
 	s->conn = conn;
 	s->fd = net_fd(conn);
 	s->timeout = p->timeout > 0 ? p->timeout : DEFAULT_TIMEOUT;
-	if (setup_credentials(s, p, out) < 0 || setup_session(s, p, out) < 0 ||
-	    handshake(s, p, out) < 0) {
+	if (setup_credentials(s, p, out) < 0 || setup_session(s, p, out) < 0) {
+		free_session(s);
+		return NULL;
+	}
+	if (!verify)
+		gnutls_certificate_set_verify_function(s->cred, NULL);
+	if (handshake(s, p, out) < 0) {
 		free_session(s);
 		return NULL;
 	}
@@ -713,6 +721,12 @@ struct tls_session *tls_start(struct net_conn *conn, const struct tls_params *p,
 	s->verify_out = NULL;
 	net_set_transport(conn, &(struct net_transport){ tls_recv, tls_send, tls_pending, s });
 	return s;
+}
+
+struct tls_session *tls_start(struct net_conn *conn, const struct tls_params *p,
+                              struct outcome *out)
+{
+	return start_session(conn, p, true, out);
 }
 
 int tls_channel_binding(struct tls_session *s, const char **type, char **data_b64)
@@ -803,40 +817,7 @@ void tls_close(struct tls_session *s)
 struct tls_session *tls_start_unverified(struct net_conn *conn, const struct tls_params *p,
                                          struct outcome *out)
 {
-	struct tls_session *s;
-
-	if (!p->host || !*p->host) {
-		outcome_fail(out, OUTCOME_INTERNAL, STEP, "no server name for TLS");
-		return NULL;
-	}
-	if (net_pending_input(conn) > 0) {
-		outcome_fail(out, OUTCOME_PROTOCOL, STEP,
-		             "%s sent data before the TLS handshake", net_peer(conn));
-		return NULL;
-	}
-	s = calloc(1, sizeof(*s));
-	if (!s) {
-		outcome_fail(out, OUTCOME_OS, STEP, "out of memory");
-		return NULL;
-	}
-	s->conn = conn;
-	s->fd = net_fd(conn);
-	s->timeout = p->timeout > 0 ? p->timeout : DEFAULT_TIMEOUT;
-	if (setup_credentials(s, p, out) < 0 || setup_session(s, p, out) < 0) {
-		free_session(s);
-		return NULL;
-	}
-	/* Trust and pin stay loaded for tls_peer_info(); only the refusal
-	 * during the handshake goes. */
-	gnutls_certificate_set_verify_function(s->cred, NULL);
-	if (handshake(s, p, out) < 0) {
-		free_session(s);
-		return NULL;
-	}
-	s->host = NULL;
-	s->verify_out = NULL;
-	net_set_transport(conn, &(struct net_transport){ tls_recv, tls_send, tls_pending, s });
-	return s;
+	return start_session(conn, p, false, out);
 }
 
 static void peer_certificate_facts(struct tls_session *s, struct tls_peer_info *info)

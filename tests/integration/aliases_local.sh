@@ -48,6 +48,7 @@ remember_counts() {
 # delivered_to DESC USER: USER has one message more than remember_counts
 # saw, and the last one is the message, byte for byte.
 delivered_to() {
+	_dt_want=
 	eval "_dt_want=\$((before_$2 + 1))"
 	wait_for_delivery "$2" "$_dt_want"
 	ok $? "$1: $2 received it"
@@ -129,7 +130,8 @@ like "$stderr" "$TEST_TMP/aliases-broken:2" "-bi, broken file: stderr names FILE
 remember_counts
 run_postie "$TEST_TMP/msg" -C "$conf" root
 is "$status" 78 "send with a broken aliases file: exit status 78"
-like "$stderr" "$TEST_TMP/aliases-broken:2" "send with a broken aliases file: stderr names FILE:LINE"
+like "$stderr" "$TEST_TMP/aliases-broken:2" \
+	"send with a broken aliases file: stderr names FILE:LINE"
 
 for user in bob carol dave; do
 	is "$(mail_count "$user")" 1 "$user received exactly one message in all"

@@ -15,6 +15,7 @@ write_sendmail_wrapper "$wrapper"
 
 # A repository of one commit, made without the caller's or the system's
 # git configuration; fixed dates keep the patch the same on every run.
+unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_CONFIG_GLOBAL
 HOME=$TEST_TMP
 GIT_CONFIG_NOSYSTEM=1
 GIT_AUTHOR_NAME='Tëst Author'

@@ -10,10 +10,22 @@
 
 postfix_start_with_account
 
-# No config file anywhere: an empty home and no XDG directory.
+# run_no_config STDIN-FILE ARGS...: run_postie where no config file is
+# found: an empty home and no XDG directory.
 mkdir "$TEST_TMP/empty"
-no_config() {
-	env -u XDG_CONFIG_HOME HOME="$TEST_TMP/empty" "$@"
+cat >"$TEST_TMP/postie-no-config" <<WRAPPER
+#!/bin/sh
+unset XDG_CONFIG_HOME
+HOME='$TEST_TMP/empty'
+export HOME
+exec '$POSTIE' "\$@"
+WRAPPER
+chmod 755 "$TEST_TMP/postie-no-config"
+run_no_config() {
+	_nc_postie=$POSTIE
+	POSTIE=$TEST_TMP/postie-no-config
+	run_postie "$@"
+	POSTIE=$_nc_postie
 }
 
 printf '%s\n' \
@@ -37,28 +49,23 @@ delivered() {
 }
 
 # 1. Options alone, no config file.
-status=0
-no_config timeout 30 "$POSTIE" --host=127.0.0.1 --port="$PF_PORT" --tls=off \
-	--from=x@example.test alice@example.test <"$TEST_TMP/msg" \
-	>"$TEST_TMP/stdout" 2>"$TEST_TMP/stderr" || status=$?
+run_no_config "$TEST_TMP/msg" --host=127.0.0.1 --port="$PF_PORT" --tls=off \
+	--from=x@example.test alice@example.test
 is "$status" 0 "no config, --host --port --tls=off --from: exit status 0"
-is "$(cat "$TEST_TMP/stderr")" "" "no config: stderr is empty"
+is "$stderr" "" "no config: stderr is empty"
 delivered "no config" alice 1 "<x@example.test>"
 
 # The separate-word forms (--host HOST --port PORT) work the same.
-status=0
-no_config timeout 30 "$POSTIE" --host 127.0.0.1 --port "$PF_PORT" --tls=off \
-	--from x@example.test --timeout 10 alice@example.test <"$TEST_TMP/msg" \
-	>"$TEST_TMP/stdout" 2>"$TEST_TMP/stderr" || status=$?
+run_no_config "$TEST_TMP/msg" --host 127.0.0.1 --port "$PF_PORT" --tls=off \
+	--from x@example.test --timeout 10 alice@example.test
 is "$status" 0 "no config, separate option values: exit status 0"
 delivered "no config, separate option values" alice 2
 
 # Without --host there is nothing to send to: the config error as before.
-status=0
-no_config timeout 30 "$POSTIE" --port="$PF_PORT" --tls=off --from=x@example.test \
-	alice@example.test <"$TEST_TMP/msg" >"$TEST_TMP/stdout" 2>"$TEST_TMP/stderr" ||
-	status=$?
+run_no_config "$TEST_TMP/msg" --port="$PF_PORT" --tls=off --from=x@example.test \
+	alice@example.test
 is "$status" 78 "no config, no --host: exit status 78 (EX_CONFIG)"
+error_line "no config, no --host: stderr is one 'postie: ' line"
 
 # 2. On top of a config account: --port overrides its wrong port.
 write_config "$conf" 127.0.0.1 1
@@ -92,25 +99,21 @@ postfix_stop
 postfix_start_tls
 pwfile=$TEST_TMP/alice-password
 (umask 077 && printf '%s\n' "$(pf_password alice)" >"$pwfile")
-status=0
-no_config timeout 30 "$POSTIE" --host=127.0.0.1 --port="$PF_PORT" \
+run_no_config "$TEST_TMP/msg" --host=127.0.0.1 --port="$PF_PORT" \
 	--tls=on --tls-starttls=on --tls-trust-file="$PF_CA" \
 	--tls-host-override mail.example.test --auth=on --user=alice \
-	--passwordeval="cat $pwfile" --from=alice@example.test \
-	dave@example.test <"$TEST_TMP/msg" >"$TEST_TMP/stdout" 2>"$TEST_TMP/stderr" ||
-	status=$?
+	--passwordeval="cat $pwfile" --from=alice@example.test dave@example.test
 is "$status" 0 "no config, TLS and AUTH options: exit status 0"
-is "$(cat "$TEST_TMP/stderr")" "" "no config, TLS and AUTH options: stderr is empty"
+is "$stderr" "" "no config, TLS and AUTH options: stderr is empty"
 delivered "no config, TLS and AUTH options" dave 1 "<alice@example.test>"
 like "$(postfix_log_tail 40)" "TLS connection established" "the session used TLS"
-is "$(postfix_sasl_methods | tail -n 1)" "PLAIN" "the session authenticated (PLAIN)"
+is "$(postfix_sasl_methods | wc -l | tr -d ' ')" 1 "the session authenticated"
 
 # A wrong trust file on the command line is used, too: verification fails.
-status=0
-no_config timeout 30 "$POSTIE" --host=127.0.0.1 --port="$PF_PORT" \
+run_no_config "$TEST_TMP/msg" --host=127.0.0.1 --port="$PF_PORT" \
 	--tls --tls-trust-file="$PF_UNTRUSTED_CA" --tls-host-override=mail.example.test \
-	--from=alice@example.test eve@example.test <"$TEST_TMP/msg" \
-	>"$TEST_TMP/stdout" 2>"$TEST_TMP/stderr" || status=$?
+	--from=alice@example.test eve@example.test
 is "$status" 77 "--tls-trust-file with the wrong CA: exit status 77 (EX_NOPERM)"
+error_line "--tls-trust-file with the wrong CA: stderr is one 'postie: ' line"
 assert_no_mail eve
 done_testing

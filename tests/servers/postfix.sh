@@ -681,6 +681,7 @@ _pf_failure_logs() {
 # An internationalized domain for the SMTPUTF8 and IDNA tests: bücher.example,
 # whose ASCII form (A-label) is PF_IDN_DOMAIN.
 PF_IDN_DOMAIN=xn--bcher-kva.example
+# shellcheck disable=SC2034 # for the tests that source this file
 PF_IDN_DOMAIN_UTF8='bücher.example'
 
 # postfix_start_idn [MAIN.CF-LINE...]: postfix_start, and the instance also
@@ -808,4 +809,54 @@ message_fields_beyond() {
 		/^[ \t]/ { field = field $0; next }
 		{ flush(); field = $0 }
 		END { flush() }' "$2" "$1"
+}
+
+# smtp_sink_start [SMTP-SINK-OPTION...]: start Postfix's smtp-sink (a server
+# that accepts and discards every message) on 127.0.0.1:$SINK_PORT, stopped
+# at exit. Its running counters (-c: "sess=N quit=N mesg=N" after each
+# message and session) go to $SINK_OUT. For tests that move more data than
+# a Maildir should hold.
+smtp_sink_start() {
+	_pf_sink=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
+	[ -x "$_pf_sink" ] ||
+		skip_all "smtp-sink is not installed (install the postfix package)"
+	if [ -z "${FREEPORT:-}" ] || ! [ -x "$FREEPORT" ]; then
+		bail "FREEPORT='${FREEPORT:-}' is not an executable (build tests/tools/freeport first)"
+	fi
+	# As root it must drop privileges; as anyone else it cannot.
+	_pf_sink_user=
+	[ "$(id -u)" -ne 0 ] || _pf_sink_user="-u $PF_VUSER"
+	SINK_OUT=$TEST_TMP/smtp-sink.out
+	_pf_try=0
+	while :; do
+		_pf_try=$((_pf_try + 1))
+		SINK_PORT=$("$FREEPORT") || bail "$FREEPORT failed"
+		# shellcheck disable=SC2086 # "-u USER" is two words, or none
+		"$_pf_sink" $_pf_sink_user -c "$@" "127.0.0.1:$SINK_PORT" 16 \
+			>"$SINK_OUT" 2>&1 &
+		SINK_PID=$!
+		wait_until 5 _pf_listening "$SINK_PORT" && kill -0 "$SINK_PID" 2>/dev/null &&
+			break
+		kill "$SINK_PID" 2>/dev/null
+		wait "$SINK_PID" 2>/dev/null
+		[ $_pf_try -lt 3 ] ||
+			bail "smtp-sink does not listen on 127.0.0.1:$SINK_PORT: $(cat "$SINK_OUT")"
+	done
+	at_exit "smtp_sink_stop"
+	export SINK_PORT SINK_PID SINK_OUT
+}
+
+# smtp_sink_stop: stop the smtp-sink smtp_sink_start started; idempotent.
+smtp_sink_stop() {
+	[ -n "${SINK_PID:-}" ] || return 0
+	kill "$SINK_PID" 2>/dev/null
+	wait "$SINK_PID" 2>/dev/null
+	SINK_PID=
+	return 0
+}
+
+# smtp_sink_messages: how many messages smtp-sink has received so far.
+smtp_sink_messages() {
+	tr '\r' '\n' <"$SINK_OUT" | sed -n 's/.*mesg=\([0-9]*\).*/\1/p' | tail -n 1 |
+		grep . || echo 0
 }

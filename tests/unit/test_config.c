@@ -152,7 +152,7 @@ static const struct {
 	  LABEL ":2: dsn_notify takes off, never, or a comma-separated list of success, "
 	  "failure and delay, not 'sometimes'" },
 	{ "dsn_return all", "account a\ndsn_return all\n",
-	  LABEL ":2: dsn_return takes off, headers or full, not 'all'" },
+	  LABEL ":2: dsn_return takes off, headers, hdrs or full, not 'all'" },
 	{ "syslog facility", "account a\nsyslog LOG_KERN\n",
 	  LABEL ":2: syslog takes on, off, LOG_USER, LOG_MAIL, LOG_LOCAL0, LOG_LOCAL1, "
 	  "LOG_LOCAL2, LOG_LOCAL3, LOG_LOCAL4, LOG_LOCAL5, LOG_LOCAL6 or LOG_LOCAL7, "

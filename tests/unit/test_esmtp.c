@@ -28,7 +28,7 @@ static void test_table(void)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int n = smtp_xtext(cases[i].input, out, sizeof(out));
 
-		is_str(n >= 0 ? out : "(failed)", cases[i].xtext, "xtext of '%s'", cases[i].xtext);
+		is_str(n >= 0 ? out : "(failed)", cases[i].xtext, "xtext case %zu", i);
 		is_int(n, (long long)strlen(cases[i].xtext), "its length is returned");
 	}
 }
