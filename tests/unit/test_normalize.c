@@ -431,7 +431,9 @@ struct read_opts {
 static int read_text(const char *text, size_t len, struct read_opts o,
                      struct message *msg, struct outcome *out)
 {
-	struct message_options opt = { o.ignore_dots, o.read_recipients, o.remove_bcc };
+	struct message_options opt = {
+		.ignore_dots = o.ignore_dots, .read_recipients = o.read_recipients, .remove_bcc = o.remove_bcc,
+	};
 	int fd = input_file(text, len), rc;
 
 	outcome_clear(out);
@@ -783,7 +785,7 @@ static void test_large_message(void)
 /* Through a pipe, written in small pieces: the same spool as from a file. */
 static void test_pipe_in_pieces(void)
 {
-	static const struct message_options opt = { false, true, true };
+	static const struct message_options opt = { .read_recipients = true, .remove_bcc = true };
 	char *in = malloc(200000);
 	size_t in_len, file_len, pipe_len;
 	char *from_file, *from_pipe;
@@ -834,7 +836,7 @@ static void test_pipe_in_pieces(void)
 
 static void test_local_failures(const char *spool_dir)
 {
-	static const struct message_options opt = { false, false, false };
+	static const struct message_options opt = { .ignore_dots = false };
 	struct message msg;
 	struct outcome out;
 	char missing[4096];
