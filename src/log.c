@@ -342,7 +342,9 @@ static void json_record(struct record_text *t, const char *time_stamp,
 		record_json_member(t, "time", time_stamp);
 	record_json_member(t, "account", rec->account);
 	record_json_member(t, "host", rec->host);
-	record_addf(t, ",\"port\":%d", rec->port);
+	record_addf(t, ",\"port\":%d,\"tls\":%s", rec->port, rec->tls ? "true" : "false");
+	record_json_member(t, "auth", rec->auth ? rec->auth : "off");
+	record_json_member(t, "user", rec->user);
 	record_json_member(t, "from", rec->from);
 	record_add(t, ",\"rcpts\":[", 10);
 	for (size_t i = 0; i < rec->nrcpts; i++) {
@@ -407,6 +409,10 @@ static void text_record(struct record_text *t, const char *time_stamp,
 	text_field(t, "host", rec->host);
 	snprintf(value, sizeof(value), "%d", rec->port);
 	text_field(t, "port", value);
+	text_field(t, "tls", rec->tls ? "on" : "off");
+	text_field(t, "auth", rec->auth ? rec->auth : "off");
+	if (rec->user)
+		text_field(t, "user", rec->user);
 	text_field(t, "from", rec->from);
 	value[0] = '\0';
 	for (size_t i = 0; i < rec->nrcpts && vlen + 2 < sizeof(value); i++) {

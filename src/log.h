@@ -50,6 +50,9 @@ struct log_record {
 	int exit_status;
 	long long duration_ms;     /* from the start of the run to the outcome */
 	const char *message_id;    /* the Message-ID header's value, or NULL */
+	bool tls;                  /* the account uses TLS (msmtp's tls=on|off) */
+	const char *auth;          /* the account's auth setting, NULL for off */
+	const char *user;          /* the account's user, or NULL */
 };
 
 /* Append one line to `path` (created mode 0600): `key=value` text, or with

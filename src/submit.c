@@ -265,6 +265,9 @@ static void write_log(const struct send_state *st, const struct outcome *result)
 		.exit_status = outcome_exit_status(result->cls),
 		.duration_ms = net_now_ms() - st->started_ms,
 		.message_id = st->plan.message_id[0] ? st->plan.message_id : NULL,
+		.tls = acct->tls == TLS_SETTING_ON,
+		.auth = acct->auth && strcmp(acct->auth, "off") != 0 ? acct->auth : NULL,
+		.user = acct->user,
 	};
 	bool json = acct->log_format && strcmp(acct->log_format, "json") == 0;
 

@@ -134,6 +134,7 @@ static void test_text_lines(const char *path)
 		.from = "me@example.org", .rcpts = rcpts, .nrcpts = 2, .size = 1234,
 		.smtp_code = 250, .smtp_enhanced = "2.0.0", .smtp_text = "queued as X1",
 		.exit_status = 0, .duration_ms = 42, .message_id = "<id1@example.org>",
+		.tls = true, .auth = "plain", .user = "me",
 	};
 
 	outcome_clear(&out);
@@ -141,7 +142,8 @@ static void test_text_lines(const char *path)
 	rec.outcome = &out;
 	is_int(log_write_record(path, "T", false, &rec, &out), 0, "text: written");
 	is_str(last_line(read_file(path)),
-	       "T account=work host=smtp.example.org port=587 from=me@example.org "
+	       "T account=work host=smtp.example.org port=587 tls=on auth=plain user=me "
+	       "from=me@example.org "
 	       "rcpts=\"a@example.org,b \\\"q\\\"@example.org\" size=1234 "
 	       "message_id=<id1@example.org> smtp=\"250 2.0.0 queued as X1\" duration_ms=42 exit=EX_OK",
 	       "text: the success line");
@@ -152,9 +154,12 @@ static void test_text_lines(const char *path)
 	rec.exit_status = outcome_exit_status(failure.cls);
 	rec.message_id = NULL;
 	rec.size = -1;
+	rec.tls = false;
+	rec.auth = NULL;
+	rec.user = NULL;
 	is_int(log_write_record(path, "T", false, &rec, &out), 0, "text: failure written");
 	is_str(last_line(read_file(path)),
-	       "T account=work host=smtp.example.org port=587 from=me@example.org "
+	       "T account=work host=smtp.example.org port=587 tls=off auth=off from=me@example.org "
 	       "rcpts=\"a@example.org,b \\\"q\\\"@example.org\" step=rcpt "
 	       "error=\"recipient <a@example.org> refused: 550 5.1.1 no such user\" "
 	       "duration_ms=42 exit=EX_NOUSER",
@@ -169,6 +174,7 @@ static void test_json_lines(const char *path)
 		.from = "me@example.org", .rcpts = rcpts, .nrcpts = 2, .size = 1234,
 		.smtp_code = 250, .smtp_enhanced = "2.0.0", .smtp_text = "queued\nas X1",
 		.exit_status = 0, .duration_ms = 42, .message_id = "<id1@example.org>",
+		.tls = true, .auth = "plain", .user = "me",
 	};
 	char cmd[512];
 
@@ -178,7 +184,8 @@ static void test_json_lines(const char *path)
 	is_int(log_write_record(path, "2024-05-01T10:00:00", true, &rec, &out), 0, "json: written");
 	is_str(last_line(read_file(path)),
 	       "{\"time\":\"2024-05-01T10:00:00\",\"account\":\"work\",\"host\":\"smtp.example.org\","
-	       "\"port\":587,\"from\":\"me@example.org\","
+	       "\"port\":587,\"tls\":true,\"auth\":\"plain\",\"user\":\"me\","
+	       "\"from\":\"me@example.org\","
 	       "\"rcpts\":[\"a@example.org\",\"b \\\"q\\\"@example.org\"],\"size\":1234,"
 	       "\"outcome\":\"sent\",\"exit\":0,\"exit_name\":\"EX_OK\",\"step\":null,"
 	       "\"smtp\":{\"code\":250,\"enhanced\":\"2.0.0\",\"text\":\"queued\\u000aas X1\"},"
@@ -192,12 +199,16 @@ static void test_json_lines(const char *path)
 	rec.message_id = NULL;
 	rec.size = -1;
 	rec.from = "caf\xe9@example.org";   /* not UTF-8: still valid JSON */
+	rec.tls = false;
+	rec.auth = NULL;
+	rec.user = NULL;
 	rec.nrcpts = 0;
 	is_int(log_write_record(path, "2024-05-01T10:00:01", true, &rec, &out), 0,
 	       "json: failure written");
 	is_str(last_line(read_file(path)),
 	       "{\"time\":\"2024-05-01T10:00:01\",\"account\":\"work\",\"host\":\"smtp.example.org\","
-	       "\"port\":587,\"from\":\"caf\\ufffd@example.org\",\"rcpts\":[],\"size\":null,"
+	       "\"port\":587,\"tls\":false,\"auth\":\"off\",\"user\":null,"
+	       "\"from\":\"caf\\ufffd@example.org\",\"rcpts\":[],\"size\":null,"
 	       "\"outcome\":\"failed\",\"exit\":75,\"exit_name\":\"EX_TEMPFAIL\",\"step\":\"connect\","
 	       "\"smtp\":null,\"message_id\":null,\"duration_ms\":42,"
 	       "\"error\":\"cannot connect to smtp.example.org: Connection refused\"}",
