@@ -619,11 +619,19 @@ static int spool_header_section(struct message_reader *rd, struct message *msg,
 	if (!edit.append)
 		edit.append_len = 0;
 	rd->added_lines = edit.append_len ? count_lines(edit.append, edit.append_len) : 0;
+	/* Text that follows without an empty line (a message with no header
+	 * at all: "hello") would become part of the fields we add: separate it. */
+	const char *rest = hs->text + hs->scanned;
+	size_t rest_len = hs->len - hs->scanned;
+	bool separate = edit.append_len && rest_len && !(rest_len >= 2 && rest[0] == '\r' &&
+	                                                 rest[1] == '\n');
 
 	if (spool_append(&rd->spool, hs->text, header_len, out) < 0 ||
 	    (edit.append_len && spool_append(&rd->spool, edit.append, edit.append_len, out) < 0) ||
-	    spool_append(&rd->spool, hs->text + hs->scanned, hs->len - hs->scanned, out) < 0)
+	    (separate && spool_append(&rd->spool, "\r\n", 2, out) < 0) ||
+	    spool_append(&rd->spool, rest, rest_len, out) < 0)
 		return -1;
+	rd->added_lines += separate;
 
 	kept = malloc(header_len + edit.append_len + 1);
 	if (!kept)

@@ -881,6 +881,103 @@ static bool directory_is_empty(const char *path)
 	return empty;
 }
 
+/* ---- the header edit: what the caller's hook asks for is applied ---- */
+
+struct edit_case {
+	const char *desc;
+	const char *input;
+	struct message_edit edit;
+	const char *want;
+	const char *hook_saw;       /* the header section the hook was given */
+};
+
+static const struct edit_case edit_cases[] = {
+	{ "fields appended at the end of the header section",
+	  "Subject: s\nTo: a@x\n\nbody\n", { .append = "X-Added: 1\r\n", .append_len = 12 },
+	  "Subject: s\r\nTo: a@x\r\nX-Added: 1\r\n\r\nbody\r\n", "Subject: s\r\nTo: a@x\r\n" },
+	{ "no header at all: an empty line keeps the text out of the added fields",
+	  "hello\nworld\n", { .append = "X-Added: 1\r\n", .append_len = 12 },
+	  "X-Added: 1\r\n\r\nhello\r\nworld\r\n", "" },
+	{ "headers only, no body: nothing more is added",
+	  "Subject: s\n", { .append = "X-Added: 1\r\n", .append_len = 12 },
+	  "Subject: s\r\nX-Added: 1\r\n", "Subject: s\r\n" },
+	{ "empty input: just the added fields",
+	  "", { .append = "X-Added: 1\r\n", .append_len = 12 }, "X-Added: 1\r\n", "" },
+	{ "no edit: a message without header is left as it is",
+	  "hello\n", { 0 }, "hello\r\n", "" },
+	{ "drop_from removes every From, folded lines and all",
+	  "From: a@x\nTo: b@x\nfrom: c\n  folded\n\nbody\n", { .drop_from = true },
+	  "To: b@x\r\n\r\nbody\r\n", NULL },
+	{ "drop_recipients removes To, Cc and Bcc",
+	  "To: a@x\nCc: b@x\nBcc: c@x\nSubject: s\n\nbody\n", { .drop_recipients = true },
+	  "Subject: s\r\n\r\nbody\r\n", NULL },
+	{ "drop_bcc keeps To and Cc",
+	  "To: a@x\nBcc: c@x\nResent-Bcc: d@x\n\nbody\n", { .drop_bcc = true },
+	  "To: a@x\r\n\r\nbody\r\n", NULL },
+};
+
+struct edit_hook {
+	const struct edit_case *c;
+	char saw[256];
+	int calls;
+};
+
+static int apply_edit_case(void *ctx, const char *hdr, size_t len,
+                           const struct address_list *rcpts, struct message_edit *edit,
+                           struct outcome *out)
+{
+	struct edit_hook *h = ctx;
+
+	(void)rcpts;
+	(void)out;
+	h->calls++;
+	snprintf(h->saw, sizeof(h->saw), "%.*s", (int)len, hdr);
+	*edit = h->c->edit;
+	return 0;
+}
+
+static int refuse_headers(void *ctx, const char *hdr, size_t len,
+                          const struct address_list *rcpts, struct message_edit *edit,
+                          struct outcome *out)
+{
+	(void)ctx; (void)hdr; (void)len; (void)rcpts; (void)edit;
+	return outcome_fail(out, OUTCOME_CONFIG, "config", "no account for this sender");
+}
+
+static void test_header_edits(void)
+{
+	for (size_t i = 0; i < sizeof(edit_cases) / sizeof(edit_cases[0]); i++) {
+		const struct edit_case *c = &edit_cases[i];
+		struct edit_hook hook = { .c = c };
+		const struct message_options opt = { .ignore_dots = true, .on_headers = apply_edit_case,
+		                                     .ctx = &hook };
+		struct message msg;
+		struct outcome out;
+		int fd = input_file(c->input, strlen(c->input));
+
+		outcome_clear(&out);
+		ok(message_read(fd, &opt, &msg, &out) == 0, "%s: read", c->desc);
+		close(fd);
+		is_int(hook.calls, 1, "%s: the hook ran once", c->desc);
+		if (c->hook_saw)
+			is_str(hook.saw, c->hook_saw, "%s: the hook saw the header section", c->desc);
+		is_spool(&msg, c->want, c->desc);
+		message_free(&msg);
+	}
+
+	struct message msg;
+	struct outcome out;
+	const struct message_options refusing = { .on_headers = refuse_headers };
+	int fd = input_file("Subject: s\n\nbody\n", strlen("Subject: s\n\nbody\n"));
+
+	outcome_clear(&out);
+	ok(message_read(fd, &refusing, &msg, &out) == -1 && out.cls == OUTCOME_CONFIG &&
+	   !strcmp(out.text, "no account for this sender"),
+	   "a hook's failure stops the reading with its outcome");
+	ok(msg.fd < 0, "and leaves no spool file open");
+	close(fd);
+}
+
 int main(void)
 {
 	char spool_dir[] = "/tmp/postie-test-spool.XXXXXX";
@@ -906,6 +1003,7 @@ int main(void)
 	test_large_message();
 	test_pipe_in_pieces();
 	test_local_failures(spool_dir);
+	test_header_edits();
 	ok(directory_is_empty(spool_dir), "no spool file is ever left behind");
 	rmdir(spool_dir);
 	return tap_done();
