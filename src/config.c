@@ -1,5 +1,6 @@
-/* config.c - read the dotfile (msmtp-compatible syntax) into resolved accounts.
+/* config.c - parse the dotfile (msmtp-compatible syntax) into resolved accounts.
  *
+ * Finding the file and reading it is config_file.c's job; this file gets text.
  * Each line becomes a keyword and an argument (quotes and comments resolved).
  * One table says, per keyword, which field of struct account it sets, how the
  * value is checked, and whether some values need a feature this version does
@@ -7,8 +8,6 @@
  * and the "not supported yet" check has to know where a missing feature was
  * turned on; both are noted beside each account while parsing, then dropped. */
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -16,22 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
 
-#ifndef SYSCONFDIR
-#define SYSCONFDIR "/etc"
-#endif
-
 #define STEP "config"
 #define CONFIG_LINE_MAX 4096             /* bytes per line, newline excluded */
-#define CONFIG_FILE_MAX (1024 * 1024)    /* 1 MiB: anything larger is not a config file */
 #define CONFIG_TIMEOUT_MAX 86400         /* a day: beyond that a timeout means nothing */
 #define ECHO_MAX 200                     /* how much of a bad value an error repeats */
-#define SEARCH_PATH_MAX 4096
-#define SEARCH_MAX 5
 
 /* ------------------------------------------------------------ the table */
 
@@ -402,9 +393,7 @@ static bool is_dsn_notify(const char *s)
 	}
 }
 
-/* The user's home: $HOME, else the password database. `buf` backs the
- * passwd lookup, so the result lives as long as it does. */
-static const char *home_directory(char *buf, size_t size)
+const char *config_home_directory(char *buf, size_t size)
 {
 	const char *home = getenv("HOME");
 	struct passwd pw, *found = NULL;
@@ -440,7 +429,7 @@ static int store_path(struct parser *ps, struct account *a, const struct command
 
 	if (strncmp(value, "~/", 2) != 0)
 		return store_text(ps, a, c, value);
-	home = home_directory(pwbuf, sizeof(pwbuf));
+	home = config_home_directory(pwbuf, sizeof(pwbuf));
 	if (!home)
 		return parse_error(ps, "%s: cannot expand '~/': no home directory", c->keyword);
 	if (asprintf(&path, "%s/%s", home, value + 2) < 0)
@@ -1058,161 +1047,4 @@ void config_free(struct config *cfg)
 	free(cfg->accounts);
 	free(cfg->path);
 	memset(cfg, 0, sizeof(*cfg));
-}
-
-/* ------------------------------------------------------------ files */
-
-struct search_list {
-	char path[SEARCH_MAX][SEARCH_PATH_MAX];
-	size_t count;
-};
-
-static void add_search_path(struct search_list *sl, const char *dir, const char *file)
-{
-	int n;
-
-	if (!dir || sl->count >= SEARCH_MAX)
-		return;
-	n = snprintf(sl->path[sl->count], SEARCH_PATH_MAX, "%s/%s", dir, file);
-	if (n > 0 && n < SEARCH_PATH_MAX)   /* a truncated path names some other file */
-		sl->count++;
-}
-
-/* DESIGN.md's order. The msmtp files come last so postie's own win. */
-static void build_search_list(struct search_list *sl)
-{
-	char pwbuf[4096];
-	const char *home = home_directory(pwbuf, sizeof(pwbuf));
-	const char *xdg = getenv("XDG_CONFIG_HOME");
-
-	sl->count = 0;
-	if (xdg && xdg[0] == '/')    /* the XDG spec says relative paths are ignored */
-		add_search_path(sl, xdg, "postie/config");
-	else
-		add_search_path(sl, home, ".config/postie/config");
-	add_search_path(sl, home, ".postierc");
-	add_search_path(sl, SYSCONFDIR, "postierc");
-	add_search_path(sl, home, ".msmtprc");
-	add_search_path(sl, "/etc", "msmtprc");
-}
-
-void config_describe_search(char *buf, size_t size)
-{
-	struct search_list sl;
-	size_t used = 0;
-
-	build_search_list(&sl);
-	buf[0] = '\0';
-	for (size_t i = 0; i < sl.count && used < size; i++) {
-		int n = snprintf(buf + used, size - used, "%s%s", i ? ", " : "", sl.path[i]);
-
-		if (n < 0)
-			return;
-		used += (size_t)n;
-	}
-}
-
-static int cannot_read(const char *path, int err, struct outcome *out)
-{
-	return outcome_fail(out, OUTCOME_CONFIG, STEP, "cannot read %s: %s", path, strerror(err));
-}
-
-/* A password may only sit in a file that nobody else can read or replace. */
-static int check_private(const char *path, const struct stat *st, struct outcome *out)
-{
-	if (st->st_uid != geteuid())
-		return outcome_fail(out, OUTCOME_CONFIG, STEP,
-		                    "%s: holds a password but is owned by uid %ld, not you",
-		                    path, (long)st->st_uid);
-	if (st->st_mode & 077)
-		return outcome_fail(out, OUTCOME_CONFIG, STEP,
-		                    "%s: holds a password but is readable by others (mode %04o); "
-		                    "run: chmod 600 %s",
-		                    path, (unsigned)(st->st_mode & 07777), path);
-	return 0;
-}
-
-/* Read up to `size` bytes; *len says how many. */
-static int read_all(int fd, char *buf, size_t size, size_t *len)
-{
-	*len = 0;
-	while (*len < size) {
-		ssize_t n = read(fd, buf + *len, size - *len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			break;
-		*len += (size_t)n;
-	}
-	return 0;
-}
-
-static int load_open_file(const char *path, int fd, struct config *cfg, struct outcome *out)
-{
-	struct stat st;
-	size_t len;
-	char *text;
-	int rc;
-
-	if (fstat(fd, &st) < 0)
-		return cannot_read(path, errno, out);
-	if (S_ISDIR(st.st_mode))
-		return cannot_read(path, EISDIR, out);
-	/* One byte more than allowed, to tell "exactly the limit" from "more". */
-	if (!(text = malloc(CONFIG_FILE_MAX + 1)))
-		return out_of_memory(out);
-	if (read_all(fd, text, CONFIG_FILE_MAX + 1, &len) < 0) {
-		rc = cannot_read(path, errno, out);
-	} else if (len > CONFIG_FILE_MAX) {
-		rc = outcome_fail(out, OUTCOME_CONFIG, STEP,
-		                  "%s: larger than 1 MiB, too big to be a config file", path);
-	} else {
-		rc = config_parse(path, text, len, cfg, out);
-		if (rc == 0 && cfg->holds_password && check_private(path, &st, out) < 0) {
-			config_free(cfg);
-			rc = -1;
-		}
-	}
-	explicit_bzero(text, len);
-	free(text);
-	return rc;
-}
-
-/* 1: read (or failed, see rc); 0: there is no such file. */
-static int load_file(const char *path, bool missing_is_error, struct config *cfg,
-                     struct outcome *out, int *rc)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-
-	if (fd < 0 && !missing_is_error && (errno == ENOENT || errno == ENOTDIR))
-		return 0;
-	if (fd < 0) {
-		*rc = cannot_read(path, errno, out);
-		return 1;
-	}
-	*rc = load_open_file(path, fd, cfg, out);
-	close(fd);
-	return 1;
-}
-
-int config_load(const char *explicit_path, struct config *cfg, struct outcome *out)
-{
-	struct search_list sl;
-	int rc = 0;
-
-	memset(cfg, 0, sizeof(*cfg));
-	if (explicit_path) {
-		load_file(explicit_path, true, cfg, out, &rc);
-		return rc;
-	}
-	/* Only a missing file moves the search on: an unreadable one is still
-	 * the user's config, and skipping it would send mail some other way. */
-	build_search_list(&sl);
-	for (size_t i = 0; i < sl.count; i++)
-		if (load_file(sl.path[i], false, cfg, out, &rc))
-			return rc;
-	return 0;
 }

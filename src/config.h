@@ -2,7 +2,8 @@
  *
  * config.c knows nothing of the network or of messages. It turns a file into
  * a list of accounts with every setting resolved (defaults, then parents, then
- * the account's own lines). account.c picks one of them. */
+ * the account's own lines). config_file.c finds and reads that file.
+ * account.c picks one of the accounts. */
 #ifndef POSTIE_CONFIG_H
 #define POSTIE_CONFIG_H
 
@@ -107,6 +108,11 @@ int config_parse(const char *label, const char *text, size_t len,
 /* The files config_load() searches (when no -C is given), in order, as
  * "A, B, C", for the "no configuration file found" message. */
 void config_describe_search(char *buf, size_t size);
+
+/* The user's home: $HOME, else the password database. `buf` backs the
+ * passwd lookup, so the result lives as long as it does. NULL: none known.
+ * For "~/" in path settings and for the config file search. */
+const char *config_home_directory(char *buf, size_t size);
 
 /* Apply a config command given on the command line (--host=x is keyword
  * "host", value "x"; value NULL is the bare command, as `tls` alone) to an

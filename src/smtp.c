@@ -1,5 +1,5 @@
-/* smtp.c - the SMTP client state machine (RFC 5321, 2920, 3463, 1870, 6152,
- * 6531, 3461, 2033). */
+/* smtp.c - the SMTP client state machine (RFC 5321, 2920, 3463, 3207, 4954,
+ * 2033); the ESMTP parameters of MAIL and RCPT are esmtp.c's. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "address.h"
+#include "esmtp.h"
 #include "log.h"
 #include "message.h"
 #include "smtp.h"
@@ -18,8 +18,6 @@
 /* ESMTP parameters lengthen a command line beyond 512 octets (RFC 5321
  * 4.5.3.1.4); DSN adds the most: ORCPT 500, ENVID 100 (RFC 3461 4). */
 #define COMMAND_MAX (SMTP_LINE_MAX + 700)
-#define ORCPT_MAX 500
-#define ENVID_MAX 100
 
 enum smtp_state {
 	STATE_GREETING,   /* connected, waiting for the banner */
@@ -81,10 +79,7 @@ struct smtp_session {
 	bool mail_accepted;       /* a transaction is open: RSET it on failure */
 	bool data_accepted;       /* 354 came: only the final dot ends the transaction */
 	bool delivered;           /* the message was taken for at least one recipient */
-	bool use_smtputf8;        /* MAIL says SMTPUTF8; addresses go as UTF-8 */
-	char *wire_from;          /* the sender as sent when it differs (A-labels), or NULL */
-	char **wire_rcpts;        /* the same for each recipient */
-	size_t nwire_rcpts;
+	struct esmtp_envelope envelope;   /* parameters and addresses as sent */
 
 	struct smtp_reply reply;  /* the reply being read; kept as the last one */
 	char line[SMTP_LINE_MAX + 2];
@@ -238,13 +233,7 @@ static void forget_transaction(struct smtp_session *s)
 {
 	free(s->rcpt_status);
 	s->rcpt_status = NULL;
-	free(s->wire_from);
-	s->wire_from = NULL;
-	for (size_t i = 0; i < s->nwire_rcpts; i++)
-		free(s->wire_rcpts[i]);
-	free(s->wire_rcpts);
-	s->wire_rcpts = NULL;
-	s->nwire_rcpts = 0;
+	esmtp_envelope_free(&s->envelope);
 }
 
 struct smtp_session *smtp_session_new(struct net_conn *conn, struct outcome *out)
@@ -714,278 +703,6 @@ done:
 	return result;
 }
 
-/* ------------------------------------------------------------ ESMTP parameters */
-
-int smtp_xtext(const char *in, char *out, size_t outlen)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t used = 0;
-
-	if (outlen == 0)
-		return -1;
-	for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
-		bool plain = *p >= 0x21 && *p <= 0x7e && *p != '+' && *p != '=';
-
-		if (used + (plain ? 1 : 3) >= outlen)
-			return -1;
-		if (plain) {
-			out[used++] = (char)*p;
-		} else {
-			out[used++] = '+';
-			out[used++] = hex[*p >> 4];
-			out[used++] = hex[*p & 0x0f];
-		}
-	}
-	out[used] = '\0';
-	return (int)used;
-}
-
-static bool is_ascii(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s >= 0x80)
-			return false;
-	return true;
-}
-
-/* Append to a parameter string. The buffers are sized for the longest
- * parameters we make, so running out is a bug. */
-static int append_parameter(char *buf, size_t size, struct outcome *out, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int append_parameter(char *buf, size_t size, struct outcome *out, const char *fmt, ...)
-{
-	size_t used = strlen(buf);
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf + used, size - used, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= size - used)
-		return outcome_fail(out, OUTCOME_INTERNAL, "mail", "ESMTP parameters too long");
-	return 0;
-}
-
-static bool dsn_requested(const struct smtp_transaction *t)
-{
-	return t->dsn_notify || t->dsn_return || t->dsn_envid;
-}
-
-/* The BODY parameter (RFC 6152) in *param, once it is sure the server can
- * take the body. */
-static int body_parameter(const struct smtp_session *s, const struct smtp_transaction *t,
-                          const char **param, struct outcome *out)
-{
-	bool declared_7bit = t->body_type && strcasecmp(t->body_type, "7BIT") == 0;
-	bool declared_8bit = t->body_type && strcasecmp(t->body_type, "8BITMIME") == 0;
-
-	*param = "";
-	if (t->body_type && !declared_7bit && !declared_8bit)
-		return outcome_fail(out, OUTCOME_USAGE, "mail", "body type '%s' is not 7BIT or 8BITMIME",
-		                    t->body_type);
-	if (declared_7bit) {
-		/* The caller vouches for the body: it is not checked. */
-		if (s->caps.eightbitmime)
-			*param = " BODY=7BIT";
-		return 0;
-	}
-	if (!t->body_8bit && !declared_8bit)
-		return 0;
-	if (s->caps.eightbitmime) {
-		*param = " BODY=8BITMIME";
-		return 0;
-	}
-	if (!t->body_8bit)
-		return 0;   /* declared 8BITMIME, but every byte is ASCII: it goes as it is */
-	return outcome_fail(out, OUTCOME_REFUSED, "mail",
-	                    "the message has 8-bit bytes but %s does not offer 8BITMIME; "
-	                    "send it MIME-encoded (quoted-printable or base64)", net_peer(s->conn));
-}
-
-/* What the server announced against what the message needs: SIZE, 8BITMIME
- * and DSN are checked before MAIL, so nothing is sent in vain. */
-static int check_capabilities(const struct smtp_session *s, const struct smtp_transaction *t,
-                              const char **body_param, struct outcome *out)
-{
-	if (s->caps.size_limit && (unsigned long long)t->body_size > s->caps.size_limit)
-		return outcome_fail(out, OUTCOME_REFUSED, "mail",
-		                    "the message is %lld bytes, more than the %llu bytes %s accepts (SIZE)",
-		                    (long long)t->body_size, s->caps.size_limit, net_peer(s->conn));
-	if (body_parameter(s, t, body_param, out) < 0)
-		return -1;
-	if (dsn_requested(t) && !s->caps.dsn)
-		return outcome_fail(out, OUTCOME_REFUSED, "mail",
-		                    "delivery status notifications were requested (-N/-R/-V or "
-		                    "dsn_notify/dsn_return) but %s does not offer DSN", net_peer(s->conn));
-	return 0;
-}
-
-/* NOTIFY's value (RFC 3461 4.1), upper case, from "never" or a list of
- * success, failure and delay. */
-static int notify_value(const char *notify, char *value, size_t size, struct outcome *out)
-{
-	static const char *const words[] = { "NEVER", "SUCCESS", "FAILURE", "DELAY" };
-	const size_t nwords = sizeof(words) / sizeof(words[0]);
-	const char *p = notify;
-	unsigned seen = 0;
-
-	for (;;) {
-		size_t len = strcspn(p, ","), w = 0;
-
-		while (w < nwords && !(strlen(words[w]) == len && strncasecmp(p, words[w], len) == 0))
-			w++;
-		if (w == nwords || (seen & (1u << w)))
-			goto bad;
-		seen |= 1u << w;
-		if (p[len] == '\0')
-			break;
-		p += len + 1;
-	}
-	if ((seen & 1u) && seen != 1u)
-		goto bad;   /* NEVER stands alone */
-	value[0] = '\0';
-	for (size_t w = 0; w < nwords; w++)
-		if ((seen & (1u << w)) && append_parameter(value, size, out, "%s%s",
-		                                            value[0] ? "," : "", words[w]) < 0)
-			return -1;
-	return 0;
-bad:
-	return outcome_fail(out, OUTCOME_USAGE, "rcpt", "DSN notify '%s' is not 'never' or a list "
-	                    "of success, failure and delay", notify);
-}
-
-static bool printable_ascii(const char *s)
-{
-	for (; *s; s++)
-		if (*s < 0x20 || *s > 0x7e)
-			return false;
-	return true;
-}
-
-static int mail_parameters(const struct smtp_session *s, const struct smtp_transaction *t,
-                           const char *body_param, char *buf, size_t size, struct outcome *out)
-{
-	char envid[ENVID_MAX + 1];
-
-	buf[0] = '\0';
-	if (s->caps.size_offered &&
-	    append_parameter(buf, size, out, " SIZE=%lld", (long long)t->body_size) < 0)
-		return -1;
-	if (append_parameter(buf, size, out, "%s%s", body_param,
-	                     s->use_smtputf8 ? " SMTPUTF8" : "") < 0)
-		return -1;
-	if (t->dsn_return) {
-		bool full = strcasecmp(t->dsn_return, "full") == 0;
-
-		if (!full && strcasecmp(t->dsn_return, "hdrs") != 0)
-			return outcome_fail(out, OUTCOME_USAGE, "mail", "DSN return '%s' is not full or hdrs",
-			                    t->dsn_return);
-		if (append_parameter(buf, size, out, " RET=%s", full ? "FULL" : "HDRS") < 0)
-			return -1;
-	}
-	if (t->dsn_envid) {
-		if (!printable_ascii(t->dsn_envid) || smtp_xtext(t->dsn_envid, envid, sizeof(envid)) < 0)
-			return outcome_fail(out, OUTCOME_USAGE, "mail", "the DSN envelope id (-V) must be "
-			                    "printable ASCII, at most %d characters once encoded", ENVID_MAX);
-		if (append_parameter(buf, size, out, " ENVID=%s", envid) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* NOTIFY when asked for, and ORCPT whenever DSN is in use, so a report
- * names the recipient as it was given. A non-ASCII address would need the
- * utf-8 address type (RFC 6533): it gets no ORCPT. */
-static int rcpt_parameters(const struct smtp_session *s, size_t i, const char *notify,
-                           char *buf, size_t size, struct outcome *out)
-{
-	const char *addr = s->txn->rcpts[i];
-	char orcpt[ORCPT_MAX + 1 - sizeof("rfc822;") + 1];
-
-	buf[0] = '\0';
-	if (!dsn_requested(s->txn))
-		return 0;
-	if (notify[0] && append_parameter(buf, size, out, " NOTIFY=%s", notify) < 0)
-		return -1;
-	if (is_ascii(addr) && smtp_xtext(addr, orcpt, sizeof(orcpt)) >= 0 &&
-	    append_parameter(buf, size, out, " ORCPT=rfc822;%s", orcpt) < 0)
-		return -1;
-	return 0;
-}
-
-/* ------------------------------------------------------------ addresses */
-
-static bool local_part_is_ascii(const char *addr)
-{
-	const char *at = strrchr(addr, '@');
-	size_t len = at ? (size_t)(at - addr) : strlen(addr);
-
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)addr[i] >= 0x80)
-			return false;
-	return true;
-}
-
-/* The address as the server is to see it, in *wire (malloc'd), or NULL when
- * it goes as it is (ASCII). A non-ASCII domain goes as A-labels even with
- * SMTPUTF8: that form is valid everywhere, and servers match their domain
- * tables against it (Postfix 3.7 does not match the UTF-8 form). A non-ASCII
- * local part has no such form: it needs SMTPUTF8. */
-static int wire_address(const struct smtp_session *s, const char *addr, const char *step,
-                        char **wire, struct outcome *out)
-{
-	const char *at = strrchr(addr, '@');
-	size_t local_len = at ? (size_t)(at - addr) : strlen(addr);
-	char *host, err[128];
-	size_t size;
-
-	*wire = NULL;
-	if (!local_part_is_ascii(addr) && !s->use_smtputf8)
-		return outcome_fail(out, OUTCOME_BAD_MESSAGE, step, "%s does not offer SMTPUTF8, "
-		                    "and the local part of <%s> is not ASCII", net_peer(s->conn), addr);
-	if (!at || is_ascii(at + 1))
-		return 0;
-	if (address_host_to_ascii(at + 1, &host, err, sizeof(err)) < 0)
-		return outcome_fail(out, OUTCOME_BAD_MESSAGE, step,
-		                    "the domain of <%s> cannot be converted to ASCII (IDNA): %s", addr, err);
-	size = local_len + 1 + strlen(host) + 1;
-	*wire = malloc(size);
-	if (*wire)
-		snprintf(*wire, size, "%.*s@%s", (int)local_len, addr, host);
-	free(host);
-	if (!*wire)
-		return outcome_fail(out, OUTCOME_OS, step, "out of memory");
-	return 0;
-}
-
-/* Decide on SMTPUTF8 (RFC 6531): UTF-8 address headers, or a local part
- * that is not ASCII, need it; then make every address ready for the wire. */
-static int prepare_addresses(struct smtp_session *s, const struct smtp_transaction *t,
-                             struct outcome *out)
-{
-	bool utf8 = t->smtputf8 || !local_part_is_ascii(t->from);
-
-	for (size_t i = 0; i < t->nrcpts && !utf8; i++)
-		utf8 = !local_part_is_ascii(t->rcpts[i]);
-	/* Without SMTPUTF8, UTF-8 headers alone still go: as 8-bit text. */
-	s->use_smtputf8 = utf8 && s->caps.smtputf8;
-	s->wire_rcpts = calloc(t->nrcpts ? t->nrcpts : 1, sizeof(*s->wire_rcpts));
-	if (!s->wire_rcpts)
-		return outcome_fail(out, OUTCOME_OS, "rcpt", "out of memory");
-	s->nwire_rcpts = t->nrcpts;
-	if (wire_address(s, t->from, "mail", &s->wire_from, out) < 0)
-		return -1;
-	for (size_t i = 0; i < t->nrcpts; i++)
-		if (wire_address(s, t->rcpts[i], "rcpt", &s->wire_rcpts[i], out) < 0)
-			return -1;
-	return 0;
-}
-
-static const char *rcpt_on_wire(const struct smtp_session *s, size_t i)
-{
-	return s->wire_rcpts[i] ? s->wire_rcpts[i] : s->txn->rcpts[i];
-}
-
 /* ------------------------------------------------------------ transaction */
 
 /* Report the refused recipients, if any. `sent`: the message went to the
@@ -1091,20 +808,21 @@ static int send_body(struct smtp_session *s, struct outcome *out)
 /* MAIL and every RCPT, and DATA when `then_data`. With PIPELINING they go
  * out as one write and the replies are read after (RFC 2920); without it
  * each reply is read at once, and a refused MAIL stops there. */
-static int send_envelope(struct smtp_session *s, const char *mail_params, const char *notify,
-                         bool then_data, struct outcome *out)
+static int send_envelope(struct smtp_session *s, bool then_data, struct outcome *out)
 {
 	const struct smtp_transaction *t = s->txn;
+	const struct esmtp_envelope *e = &s->envelope;
 	bool each = !s->caps.pipelining;
-	char params[ORCPT_MAX + 64];
+	char params[ESMTP_RCPT_PARAMS_SIZE];
 
 	if (queue_command(s, CMD_MAIL, 0, out, "MAIL FROM:<%s>%s",
-	                  s->wire_from ? s->wire_from : t->from, mail_params) < 0 ||
+	                  esmtp_sender_on_wire(e, t), e->mail_params) < 0 ||
 	    (each && collect_replies(s, out) < 0))
 		return -1;
 	for (size_t i = 0; i < t->nrcpts; i++)
-		if (rcpt_parameters(s, i, notify, params, sizeof(params), out) < 0 ||
-		    queue_command(s, CMD_RCPT, i, out, "RCPT TO:<%s>%s", rcpt_on_wire(s, i), params) < 0 ||
+		if (esmtp_rcpt_parameters(e, t, i, params, sizeof(params), out) < 0 ||
+		    queue_command(s, CMD_RCPT, i, out, "RCPT TO:<%s>%s",
+		                  esmtp_rcpt_on_wire(e, t, i), params) < 0 ||
 		    (each && collect_replies(s, out) < 0))
 			return -1;
 	if (then_data && queue_command(s, CMD_DATA, 0, out, "DATA") < 0)
@@ -1129,8 +847,6 @@ static void abandon_data(struct smtp_session *s)
 static int run_transaction(struct smtp_session *s, const struct smtp_transaction *t,
                            struct outcome *out)
 {
-	char mail_params[128 + ENVID_MAX], notify[32] = "";
-	const char *body_param = "";
 	/* DATA joins the pipelined group only for a single recipient: if it is
 	 * refused, the server refuses DATA too (RFC 2920 3.1). With more, DATA
 	 * waits for the RCPT replies, so that all-or-nothing can choose nothing
@@ -1138,16 +854,14 @@ static int run_transaction(struct smtp_session *s, const struct smtp_transaction
 	bool pipeline_data = s->caps.pipelining && t->nrcpts == 1;
 	size_t accepted;
 
-	if (check_capabilities(s, t, &body_param, out) < 0 || prepare_addresses(s, t, out) < 0 ||
-	    mail_parameters(s, t, body_param, mail_params, sizeof(mail_params), out) < 0 ||
-	    (t->dsn_notify && notify_value(t->dsn_notify, notify, sizeof(notify), out) < 0))
+	if (esmtp_envelope_prepare(&s->envelope, &s->caps, net_peer(s->conn), t, out) < 0)
 		return -1;
 	s->rcpt_status = calloc(t->nrcpts ? t->nrcpts : 1, sizeof(*s->rcpt_status));
 	if (!s->rcpt_status)
 		return outcome_fail(out, OUTCOME_OS, "rcpt", "out of memory");
 
 	set_state(s, STATE_ENVELOPE);
-	if (send_envelope(s, mail_params, notify, pipeline_data, out) < 0)
+	if (send_envelope(s, pipeline_data, out) < 0)
 		goto failed;
 	accepted = accepted_recipients(s);
 	if (accepted < t->nrcpts && (accepted == 0 || !t->partial)) {

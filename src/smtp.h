@@ -134,11 +134,6 @@ const struct smtp_reply *smtp_last_reply(const struct smtp_session *s);
  * message again to everyone. */
 bool smtp_last_delivered(const struct smtp_session *s);
 
-/* xtext (RFC 3461 section 4) of `in` into `out`: '+', '=' and octets
- * outside 0x21-0x7e become "+HH". Returns the length written (NUL
- * terminated), or -1 when `out` is too small. */
-int smtp_xtext(const char *in, char *out, size_t outlen);
-
 /* Say QUIT and read the answer (errors are ignored: the work is done). */
 void smtp_quit(struct smtp_session *s);
 

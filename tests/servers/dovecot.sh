@@ -12,6 +12,9 @@
 #
 # Exports: DOV_DIR DOV_CONF DOV_LOG DOV_AUTH_SOCKET.
 # Set DOV_VERBOSE=1 before starting for auth_verbose (never the passwords).
+#
+# dovecot_start_lmtp starts the same instance with an LMTP server as well,
+# a final delivery agent for postie's `protocol lmtp`: see its comment.
 
 DOV_DOVECOT=/usr/sbin/dovecot
 DOV_MECHANISMS="plain login cram-md5 scram-sha-1 scram-sha-256"
@@ -61,11 +64,16 @@ dovecot_start() {
 		printf '%s:{PLAIN}%s::::::nodelay\n' "$_dov_user" "$(pf_password "$_dov_user")"
 	done >"$DOV_DIR/passwd"
 	chmod 644 "$DOV_DIR/passwd"
+	[ "${_dov_lmtp:-no}" = no ] || _dov_lmtp_setup
 	_dov_write_conf
 
 	if ! "$DOV_DOVECOT" -c "$DOV_CONF" >"$DOV_DIR/start.out" 2>&1; then
-		_dov_diag
-		bail "Dovecot did not start (see the output above)"
+		# The LMTP port was free when chosen, but may have been taken
+		# since; master then fails to bind it and exits. Try new ports.
+		_dov_lmtp_retry_start || {
+			_dov_diag
+			bail "Dovecot did not start (see the output above)"
+		}
 	fi
 	# The auth service itself starts on the first connection; the listener
 	# exists as soon as master has set up.
@@ -83,7 +91,7 @@ _dov_write_conf() {
 base_dir = $DOV_DIR/run
 state_dir = $DOV_DIR/state
 instance_name = postie-test-${TEST_TMP##*.}
-protocols = none
+protocols = ${_dov_protocols:-none}
 ssl = no
 log_path = $DOV_LOG
 default_login_user = dovenull
@@ -104,8 +112,8 @@ passdb {
   args = $DOV_DIR/passwd
 }
 userdb {
-  driver = static
-  args = uid=nobody gid=nogroup home=/nonexistent
+  ${_dov_userdb:-driver = static
+  args = uid=nobody gid=nogroup home=/nonexistent}
 }
 
 service auth {
@@ -126,6 +134,7 @@ service anvil {
   }
 }
 EOF
+	[ "${_dov_lmtp:-no}" = no ] || _dov_write_lmtp_conf >>"$DOV_CONF"
 }
 
 _dov_diag() {
@@ -258,4 +267,104 @@ $(grep -nF -f "$_dov_pats" $_dov_leaks | head -5)"
 	else
 		pass "$_dov_desc"
 	fi
+}
+
+# dovecot_start_lmtp DIR: dovecot_start DIR, and the instance also runs an
+# LMTP server on 127.0.0.1:$DOV_LMTP_PORT (a port from $FREEPORT) that
+# delivers USER@example.test, for each USER of PF_USERS, to the Maildir
+# $DOV_MAILDIR/USER/Maildir (dovecot_maildir_files USER lists what came).
+# Any other recipient is refused at RCPT (550 5.1.1). The Maildirs belong to
+# nobody. The mailboxes of eve and dave are full (a quota of one byte):
+# their RCPT is accepted and the message is refused for them alone after
+# the final dot, which is what LMTP's one reply per recipient is for; for
+# eve permanently (552 5.2.2), for dave temporarily (452 4.2.2). The others
+# have no quota. Exports also DOV_LMTP_PORT DOV_MAILDIR.
+dovecot_start_lmtp() {
+	[ -x /usr/lib/dovecot/lmtp ] ||
+		skip_all "Dovecot's LMTP server is not installed (install the dovecot-lmtpd package)"
+	if [ -z "${FREEPORT:-}" ] || ! [ -x "$FREEPORT" ]; then
+		bail "FREEPORT='${FREEPORT:-}' is not an executable (build tests/tools/freeport first)"
+	fi
+	_dov_lmtp=yes
+	dovecot_start "$1"
+	_dov_lmtp=no _dov_protocols='' _dov_userdb=''
+	export DOV_LMTP_PORT DOV_MAILDIR
+}
+
+# _dov_lmtp_setup: the parts of an LMTP instance that dovecot_start needs
+# before it writes the config: a port, the Maildir root, the user database.
+_dov_lmtp_setup() {
+	DOV_LMTP_PORT=$("$FREEPORT") || bail "$FREEPORT failed"
+	DOV_MAILDIR=$DOV_DIR/mail
+	mkdir "$DOV_MAILDIR" || bail "mkdir $DOV_MAILDIR failed"
+	# Delivery runs as the uid and gid of the user's entry (nobody's), and
+	# creates the Maildirs below this directory.
+	_dov_uid=$(id -u nobody) || bail "no user nobody"
+	_dov_gid=$(id -g nobody) || bail "no user nobody"
+	chown "$_dov_uid:$_dov_gid" "$DOV_MAILDIR" || bail "chown nobody $DOV_MAILDIR failed"
+	for _dov_user in $PF_USERS; do
+		_dov_extra=
+		case $_dov_user in
+		eve) _dov_extra='userdb_quota_rule=*:storage=1B' ;;
+		dave) _dov_extra='userdb_quota_rule=*:storage=1B userdb_quota_full_tempfail=yes' ;;
+		esac
+		printf '%s@example.test::%s:%s::%s/%s::%s\n' "$_dov_user" \
+			"$_dov_uid" "$_dov_gid" "$DOV_MAILDIR" "$_dov_user" "$_dov_extra"
+	done >"$DOV_DIR/users"
+	chmod 644 "$DOV_DIR/users"
+	_dov_protocols=lmtp
+	# Only the listed addresses exist (a static userdb knows everyone).
+	_dov_userdb="driver = passwd-file
+  args = $DOV_DIR/users"
+}
+
+# _dov_write_lmtp_conf: the LMTP part of dovecot.conf.
+_dov_write_lmtp_conf() {
+	cat <<EOF
+
+# LMTP (dovecot_start_lmtp): final delivery into Maildirs. A full mailbox
+# fails after the final dot, for that recipient only, because the quota is
+# not checked at RCPT; permanently (552) unless the user's entry says
+# quota_full_tempfail (452).
+mail_location = maildir:$DOV_MAILDIR/%n/Maildir
+mail_plugins = quota
+lmtp_rcpt_check_quota = no
+quota_full_tempfail = no
+plugin {
+  quota = maildir:User quota
+}
+service lmtp {
+  inet_listener lmtp {
+    address = 127.0.0.1
+    port = $DOV_LMTP_PORT
+  }
+}
+EOF
+}
+
+# _dov_lmtp_retry_start: after a failed start of an LMTP instance, try up
+# to twice more on new ports; fails at once for an auth-only instance.
+_dov_lmtp_retry_start() {
+	[ "${_dov_lmtp:-no}" = yes ] || return 1
+	for _dov_try in 2 3; do
+		diag "Dovecot did not start (try $((_dov_try - 1)), LMTP port $DOV_LMTP_PORT); trying another port"
+		DOV_LMTP_PORT=$("$FREEPORT") || bail "$FREEPORT failed"
+		_dov_write_conf
+		"$DOV_DOVECOT" -c "$DOV_CONF" >"$DOV_DIR/start.out" 2>&1 && return 0
+	done
+	return 1
+}
+
+# dovecot_maildir_files USER: the messages delivered by LMTP to USER, oldest
+# first, one path a line.
+dovecot_maildir_files() {
+	_dov_new=$DOV_MAILDIR/$1/Maildir/new
+	[ -d "$_dov_new" ] || return 0
+	# shellcheck disable=SC2012 # Maildir names are plain ASCII
+	ls -tr "$_dov_new" | sed "s|^|$_dov_new/|"
+}
+
+# dovecot_mail_count USER: how many messages LMTP delivered to USER.
+dovecot_mail_count() {
+	dovecot_maildir_files "$1" | wc -l | tr -d ' '
 }

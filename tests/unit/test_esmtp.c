@@ -2,7 +2,7 @@
  * (RFC 3461 section 4), used for DSN's ENVID and ORCPT. */
 #include <string.h>
 
-#include "smtp.h"
+#include "esmtp.h"
 #include "tap.h"
 
 static const struct {
@@ -26,7 +26,7 @@ static void test_table(void)
 	char out[64];
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int n = smtp_xtext(cases[i].input, out, sizeof(out));
+		int n = esmtp_xtext(cases[i].input, out, sizeof(out));
 
 		is_str(n >= 0 ? out : "(failed)", cases[i].xtext, "xtext case %zu", i);
 		is_int(n, (long long)strlen(cases[i].xtext), "its length is returned");
@@ -37,12 +37,12 @@ static void test_bounds(void)
 {
 	char out[8];
 
-	is_int(smtp_xtext("1234567", out, sizeof(out)), 7, "7 octets fit in 8 with the NUL");
-	is_int(smtp_xtext("12345678", out, sizeof(out)), -1, "8 octets do not");
-	is_int(smtp_xtext("12345+", out, sizeof(out)), -1, "nor an escape that would end past it");
-	is_int(smtp_xtext("1234+", out, sizeof(out)), 7, "an escape that ends just in time fits");
+	is_int(esmtp_xtext("1234567", out, sizeof(out)), 7, "7 octets fit in 8 with the NUL");
+	is_int(esmtp_xtext("12345678", out, sizeof(out)), -1, "8 octets do not");
+	is_int(esmtp_xtext("12345+", out, sizeof(out)), -1, "nor an escape that would end past it");
+	is_int(esmtp_xtext("1234+", out, sizeof(out)), 7, "an escape that ends just in time fits");
 	is_str(out, "1234+2B", "and is whole");
-	is_int(smtp_xtext("", out, 0), -1, "no room at all is refused");
+	is_int(esmtp_xtext("", out, 0), -1, "no room at all is refused");
 }
 
 int main(void)
