@@ -276,6 +276,29 @@ static bool is_blank_or_comment(const char *line, size_t len)
 	return i == len || line[i] == '#';
 }
 
+/* A '#' at the start of a word and outside quotes starts a comment to the
+ * end of the line (msmtp's alias files have them after the addresses);
+ * inside a word it is part of an address (a#b@example.org). Returns the
+ * length without the comment and the blanks before it. */
+static size_t without_comment(const char *line, size_t len)
+{
+	bool quoted = false;
+
+	for (size_t i = 0; i < len; i++) {
+		if (line[i] == '\\' && quoted) {
+			i++;
+		} else if (line[i] == '"') {
+			quoted = !quoted;
+		} else if (line[i] == '#' && !quoted && (i == 0 || is_blank(line[i - 1]))) {
+			len = i;
+			break;
+		}
+	}
+	while (len > 0 && is_blank(line[len - 1]))
+		len--;
+	return len;
+}
+
 static int read_line(struct reader *rd, const char *line, size_t len, size_t lineno)
 {
 	if (len > 0 && line[len - 1] == '\r')
@@ -285,6 +308,7 @@ static int read_line(struct reader *rd, const char *line, size_t len, size_t lin
 		                    rd->label, lineno);
 	if (is_blank_or_comment(line, len))
 		return 0;
+	len = without_comment(line, len);
 	if (is_blank(line[0]))
 		return continue_alias(rd, line, len, lineno);
 	return start_alias(rd, line, len, lineno);
@@ -480,9 +504,16 @@ static int expand_alias(struct expansion *ex, const struct alias *a, bool defaul
 		                    "aliases expand too far (more than %d alias lookups)",
 		                    ALIASES_STEPS_MAX);
 	ex->chain[ex->depth++] = a;
-	for (size_t i = 0; i < a->values.n; i++)
-		if (expand_address(ex, a->values.items[i], default_used) < 0)
+	for (size_t i = 0; i < a->values.n; i++) {
+		const char *v = a->values.items[i];
+		/* "jdoe: jdoe, jdoe@elsewhere" keeps a copy for the local name
+		 * itself (sendmail's idiom): that is the name, not a loop. */
+		int rc = name_compare(v, a->name) == 0 ? add_result(ex, v)
+		                                        : expand_address(ex, v, default_used);
+
+		if (rc < 0)
 			return -1;
+	}
 	ex->depth--;
 	return 0;
 }

@@ -210,15 +210,19 @@ static int parse_body_type(const char *value, struct invocation *inv, struct out
  * character is fine here; spaces and control characters are not. */
 static int parse_envid(const char *value, struct invocation *inv, struct outcome *out)
 {
-	size_t len = strlen(value);
-	bool printable = len >= 1 && len <= ENVID_MAX;
+	size_t len = strlen(value), encoded = 0;
+	bool printable = len >= 1;
 
-	for (size_t k = 0; printable && k < len; k++)
+	/* RFC 3461 limits the envid as sent, where '+' and '=' take three
+	 * characters each (xtext). */
+	for (size_t k = 0; printable && k < len; k++) {
 		printable = value[k] >= 0x21 && value[k] <= 0x7e;
-	if (!printable)
+		encoded += value[k] == '+' || value[k] == '=' ? 3 : 1;
+	}
+	if (!printable || encoded > ENVID_MAX)
 		return outcome_fail(out, OUTCOME_USAGE, STEP,
 		                    "-V envid must be 1 to %d printable ASCII characters "
-		                    "without spaces", ENVID_MAX);
+		                    "without spaces ('+' and '=' count three)", ENVID_MAX);
 	inv->dsn_envid = value;
 	return 0;
 }
@@ -364,7 +368,8 @@ static int apply_short_value(char opt, const char *value, struct invocation *inv
 	case 'N': return parse_dsn_notify(value, inv, out);
 	case 'R': return parse_dsn_return(value, inv, out);
 	case 'B': return parse_body_type(value, inv, out);
-	default: return 0;      /* -h hop count, -L label, -X traffic log: ignored */
+	default: return 0;      /* -h hop count, -L label, -X traffic log, -O option=value,
+	                         * -A submission mode: ignored */
 	}
 }
 
@@ -383,7 +388,7 @@ static int parse_short(int argc, char **argv, int *i, struct invocation *inv,
 		switch (opt) {
 		case 't': inv->read_recipients = true; break;
 		case 'i': inv->ignore_dots = true; break;
-		case 'v': inv->verbose = true; break;
+		case 'v': case 'd': inv->verbose = true; break;   /* -d: msmtp's --debug */
 		case 'S': inv->mode = MODE_SERVERINFO; break;
 		case 'P': inv->mode = MODE_PRETEND; break;
 		case 'n': case 'G': case 'U': case 'm':
@@ -394,7 +399,7 @@ static int parse_short(int argc, char **argv, int *i, struct invocation *inv,
 		case 'q': return parse_q_option(argc, argv, i, p, inv, out);
 		case 'V': return parse_v_option(argc, argv, i, p, inv, out);
 		case 'f': case 'r': case 'F': case 'C': case 'a':
-		case 'N': case 'R': case 'B': case 'h': case 'L': case 'X':
+		case 'N': case 'R': case 'B': case 'h': case 'L': case 'X': case 'O': case 'A':
 			value = option_value(argc, argv, i, p, name, out);
 			if (!value)
 				return -1;
@@ -591,6 +596,46 @@ static int parse_long(int argc, char **argv, int *i, struct invocation *inv,
 
 /* ------------------------------------------------------------ the whole line */
 
+static const struct config_override *find_override(const struct invocation *inv,
+                                                   const char *keyword)
+{
+	for (size_t k = 0; k < inv->noverrides; k++)
+		if (strcmp(inv->overrides[k].keyword, keyword) == 0)
+			return &inv->overrides[k];
+	return NULL;
+}
+
+static bool called_as_sendmail(const char *progname)
+{
+	return strcmp(progname, "sendmail") == 0 || strcmp(progname, "send-mail") == 0;
+}
+
+/* Rules about options together, once all are known. */
+static int check_combination(struct invocation *inv, struct outcome *out)
+{
+	static const char *const config_file_only[] = { "passwordeval", "logfile" };
+
+	/* As sendmail, postie takes command lines that others build, as PHP's
+	 * mail() does from a web form (CVE-2016-10033 was -X FILE): no option
+	 * may run a command or write a file of the caller's choosing. */
+	for (size_t k = 0; called_as_sendmail(inv->progname) && k < COUNT(config_file_only); k++)
+		if (find_override(inv, config_file_only[k]))
+			return outcome_fail(out, OUTCOME_USAGE, STEP,
+			                    "called as %s, postie takes --%s only from the config "
+			                    "file (a command line may be built by others)",
+			                    inv->progname, config_file_only[k]);
+	if (find_override(inv, "host")) {
+		/* msmtp's rule: --host is an account made of options alone. */
+		if (inv->account || inv->config_file)
+			return outcome_fail(out, OUTCOME_USAGE, STEP,
+			                    "--host makes an account from the command line: "
+			                    "it cannot be combined with %s", inv->account ? "-a" : "-C");
+		if (!inv->envelope_from)
+			inv->read_envelope_from = true;
+	}
+	return 0;
+}
+
 int cli_parse(int argc, char **argv, struct invocation *inv, struct outcome *out)
 {
 	bool options_done = false;
@@ -622,7 +667,7 @@ int cli_parse(int argc, char **argv, struct invocation *inv, struct outcome *out
 		                  : parse_short(argc, argv, &i, inv, out))
 			return -1;
 	}
-	return 0;
+	return check_combination(inv, out);
 }
 
 void cli_free(struct invocation *inv)

@@ -166,7 +166,7 @@ static int parse_error(struct parser *ps, const char *fmt, ...)
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	if (ps->option)
-		return outcome_fail(ps->out, OUTCOME_CONFIG, STEP, "option --%s: %s",
+		return outcome_fail(ps->out, OUTCOME_USAGE, "usage", "option --%s: %s",
 		                    ps->option, what);
 	return outcome_fail(ps->out, OUTCOME_CONFIG, STEP, "%s:%u: %s",
 	                    ps->cfg->path, ps->line, what);
@@ -375,18 +375,23 @@ static bool is_fingerprint(const char *s)
 /* off, never, or a comma list of success, failure and delay. */
 static bool is_dsn_notify(const char *s)
 {
+	unsigned seen = 0;
+
 	if (strcmp(s, "off") == 0 || strcmp(s, "never") == 0)
 		return true;
 	for (;;) {
 		size_t n = strcspn(s, ",");
 		char word[16];
+		int index;
 
 		if (n == 0 || n >= sizeof(word))
 			return false;
 		memcpy(word, s, n);
 		word[n] = '\0';
-		if (choice_index(DSN_NOTIFY_WORDS, word, false) < 0)
-			return false;
+		index = choice_index(DSN_NOTIFY_WORDS, word, false);
+		if (index < 0 || (seen & (1u << index)))
+			return false;      /* unknown, or named twice (RFC 3461 says once) */
+		seen |= 1u << index;
 		if (s[n] == '\0')
 			return true;
 		s += n + 1;
@@ -409,10 +414,25 @@ const char *config_home_directory(char *buf, size_t size)
 
 /* ------------------------------------------------------------ storing values */
 
+static bool has_control_character(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
 static int store_text(struct parser *ps, struct account *a, const struct command *c,
                       const char *value)
 {
 	char *copy = NULL;
+
+	/* Values end up in SMTP commands, headers and log lines: a CR or LF
+	 * there would start a line of the caller's choosing. A password is
+	 * only ever base64-encoded, so it may hold anything. */
+	if (c->kind != KIND_SECRET && has_control_character(value))
+		return parse_error(ps, "%s: the value holds a control character "
+		                   "(a tab, CR, LF or the like)", c->keyword);
 
 	if (*value && !(copy = strdup(value)))
 		return out_of_memory(ps->out);
@@ -611,6 +631,7 @@ static void note_unsupported(const struct config *cfg, struct account *a,
                              const struct account_notes *notes)
 {
 	a->unsupported[0] = '\0';
+	a->unsupported_keyword = NULL;
 	for (size_t i = 0; i < NCOMMANDS; i++) {
 		const struct command *c = &commands[i];
 		char value[256];
@@ -621,6 +642,7 @@ static void note_unsupported(const struct config *cfg, struct account *a,
 		snprintf(a->unsupported, sizeof(a->unsupported),
 		         "%s:%u: %s %s: not supported yet (%s arrives in a later postie version); %s",
 		         cfg->path, notes->feature_line[i], c->keyword, value, c->missing, c->fix);
+		a->unsupported_keyword = c->keyword;
 		return;
 	}
 }
@@ -1012,6 +1034,11 @@ int config_override(struct account *a, const char *keyword, const char *value,
 		snprintf(a->unsupported, sizeof(a->unsupported),
 		         "option --%s=%s: not supported yet (%s arrives in a later postie version); %s",
 		         option, shown, c->missing, c->fix);
+		a->unsupported_keyword = c->keyword;
+	} else if (a->unsupported_keyword == c->keyword) {
+		/* --queue=off answers the file's `queue on`. */
+		a->unsupported[0] = '\0';
+		a->unsupported_keyword = NULL;
 	}
 	return 0;
 }

@@ -84,6 +84,7 @@ struct account {
 	 * does not have yet, as "FILE:LINE: KEYWORD VALUE: not supported yet ...".
 	 * Empty when none. Checked only when the account is actually used. */
 	char unsupported[512];
+	const char *unsupported_keyword;  /* the command that objection is about, or NULL */
 };
 
 struct config {

@@ -48,6 +48,11 @@ int envelope_parse_sender(const char *text, char **addr, struct outcome *out)
 	return 0;
 }
 
+static bool is_local(const char *addr)
+{
+	return aliases_is_local(addr);
+}
+
 static const char *account_file(const struct account *acct)
 {
 	return acct->origin.file ? acct->origin.file : "?";
@@ -81,6 +86,39 @@ static int account_sender(const struct account *acct, char **addr, struct outcom
 	return rc;
 }
 
+/* An address put together from parts (a login name, maildomain) must
+ * still be one plain address: nothing of the parts may reach SMTP as
+ * syntax. On failure *addr is freed. */
+static int check_built_address(char **addr, const char *what, const struct account *acct,
+                               struct outcome *out)
+{
+	struct address_list one = { 0 };
+	char err[128] = "";
+	bool fine = address_list_parse(*addr, strlen(*addr), &one, err, sizeof(err)) == 0 &&
+	            one.n == 1 && strcmp(one.items[0], *addr) == 0;
+
+	address_list_free(&one);
+	if (fine)
+		return 0;
+	outcome_fail(out, OUTCOME_CONFIG, "config",
+	             "account '%s': %s makes '%s', which is not an address%s%s",
+	             acct->name, what, *addr, err[0] ? ": " : "", err);
+	free(*addr);
+	*addr = NULL;
+	return -1;
+}
+
+/* A local name, qualified with the account's maildomain: *full malloc'd. */
+static int qualify(const char *name, const struct account *acct, char **full,
+                   struct outcome *out)
+{
+	if (asprintf(full, "%s@%s", name, acct->maildomain) < 0) {
+		*full = NULL;
+		return outcome_fail(out, OUTCOME_OS, "config", "out of memory");
+	}
+	return check_built_address(full, "maildomain", acct, out);
+}
+
 /* auto_from: the login name at the mail domain (or this host's name). */
 static int automatic_sender(const struct account *acct, char **addr, struct outcome *out)
 {
@@ -106,7 +144,7 @@ static int automatic_sender(const struct account *acct, char **addr, struct outc
 		*addr = NULL;
 		return outcome_fail(out, OUTCOME_OS, "config", "out of memory");
 	}
-	return 0;
+	return check_built_address(addr, "auto_from", acct, out);
 }
 
 int envelope_choose_sender(struct envelope *env, const char *given,
@@ -114,8 +152,20 @@ int envelope_choose_sender(struct envelope *env, const char *given,
 {
 	free(env->from);
 	env->from = NULL;
-	if (given && (acct->allow_from_override || !acct->from))
-		return envelope_parse_sender(given, &env->from, out);
+	if (given && (acct->allow_from_override || !acct->from)) {
+		if (envelope_parse_sender(given, &env->from, out) < 0)
+			return -1;
+		/* -f root: a sender needs a domain (RFC 5321), as recipients do. */
+		if (env->from[0] && is_local(env->from) && acct->maildomain) {
+			char *full;
+
+			if (qualify(env->from, acct, &full, out) < 0)
+				return -1;
+			free(env->from);
+			env->from = full;
+		}
+		return 0;
+	}
 	if (account_sender(acct, &env->from, out) < 0)
 		return -1;
 	if (env->from)
@@ -125,11 +175,6 @@ int envelope_choose_sender(struct envelope *env, const char *given,
 	return outcome_fail(out, OUTCOME_CONFIG, "config",
 	                    "no envelope sender: set 'from' in account '%s' or pass -f ADDRESS",
 	                    acct->name);
-}
-
-static bool is_local(const char *addr)
-{
-	return aliases_is_local(addr);
 }
 
 /* Local names left after alias expansion get the account's maildomain; a
@@ -156,8 +201,10 @@ static int qualify_local_names(struct address_list *rcpts, const struct account 
 				                         "%s'%s'", used ? ", " : "", addr);
 			continue;
 		}
-		if (asprintf(&full, "%s@%s", addr, acct->maildomain) < 0)
-			return outcome_fail(out, OUTCOME_OS, "rcpt", "out of memory");
+		if (qualify(addr, acct, &full, out) < 0) {
+			address_list_free(&qualified);
+			return -1;
+		}
 		rc = address_list_add(&qualified, full);
 		free(full);
 	}

@@ -166,6 +166,12 @@ static int classify_name(const char *name, enum name_form *form, struct outcome 
 	size_t len = strlen(name), i = 0;
 	bool ascii = true, atoms_only = true, has_atext = false;
 
+	/* Plain and quoted names fold only at spaces: a long word could pass
+	 * the 998-octet line limit of RFC 5322. No real name is this long. */
+	if (len > HEADERS_NAME_MAX)
+		return outcome_fail(out, OUTCOME_USAGE, "message",
+		                    "the full name given with -F is longer than %d bytes",
+		                    HEADERS_NAME_MAX);
 	while (i < len) {
 		size_t n = utf8_char_len(s + i, len - i);
 

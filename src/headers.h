@@ -14,6 +14,7 @@
 #include "outcome.h"
 
 #define HEADERS_MSGID_MAX 256
+#define HEADERS_NAME_MAX 256     /* bytes in a full name (-F) */
 
 struct header_policy {
 	const char *set_from_header;   /* "auto", "on" or "off"; NULL means "auto" */

@@ -58,10 +58,14 @@ static int send_from_stdin(const struct invocation *inv, struct outcome *out)
 		return outcome_fail(out, OUTCOME_USAGE, "usage",
 		                    "-odq (queue without sending) is not supported yet: "
 		                    "the queue arrives in a later postie version; leave out -odq");
-	return submit_message(&req, out);
+	return submit_message(&req, NULL, out);
 }
 
-/* -bs: one submission per message the caller hands over in DATA. */
+/* -bs: one submission per message the caller hands over in DATA. The
+ * caller hears one reply for all recipients, so there is no partial
+ * delivery, except where LMTP decides per recipient after the data: then
+ * the message counts as taken (a 4xx would bring it back for everyone),
+ * and what was refused goes to stderr and the log. */
 static int submit_served(void *ctx, const struct serve_envelope *env, struct outcome *out)
 {
 	const struct invocation *inv = ctx;
@@ -74,15 +78,30 @@ static int submit_served(void *ctx, const struct serve_envelope *env, struct out
 		.nrcpts = env->nrcpts,
 		.body_type = env->body_type,
 		.smtputf8 = env->smtputf8,
+		.all_or_nothing = true,
 	};
+	bool delivered = false;
 
 	outcome_clear(out);
-	return submit_message(&req, out);
+	if (submit_message(&req, &delivered, out) == 0)
+		return 0;
+	log_report(stderr, out);
+	if (!delivered)
+		return -1;
+	outcome_clear(out);
+	return 0;
 }
 
 static int serve_stdio(const struct invocation *inv, struct outcome *out)
 {
 	char host[256];
+
+	/* The dialogue brings the envelope; nothing else may claim to. */
+	if (inv->queue_only || inv->read_recipients || inv->nrcpts > 0)
+		return outcome_fail(out, OUTCOME_USAGE, "usage",
+		                    "-bs takes the envelope from the SMTP dialogue: "
+		                    "leave out %s", inv->queue_only ? "-odq"
+		                    : inv->read_recipients ? "-t" : "the recipient arguments");
 
 	if (gethostname(host, sizeof(host)) < 0 || !host[0])
 		snprintf(host, sizeof(host), "localhost");

@@ -542,7 +542,7 @@ static size_t count_lines(const char *text, size_t len)
 }
 
 /* Cut the fields an edit drops, folded lines and all, in place. Returns the
- * new length; *cut_lines counts the lines removed. Fields only move towards
+ * new length; the lines removed are added to *cut_lines. Fields only move towards
  * the start, over text already read. */
 static size_t remove_fields(char *hdr, size_t len, const struct message_edit *edit,
                             size_t *cut_lines)
@@ -553,7 +553,6 @@ static size_t remove_fields(char *hdr, size_t len, const struct message_edit *ed
 	struct header_field f;
 	size_t pos = 0, kept = 0;
 
-	*cut_lines = 0;
 	while (header_next(hdr, len, &pos, &f)) {
 		if ((edit->drop_bcc && header_is_one_of(&f, blind)) ||
 		    (edit->drop_from && header_is_one_of(&f, from)) ||
@@ -578,6 +577,7 @@ struct message_reader {
 	bool in_body;
 	size_t cut_lines;           /* read but not spooled (fields dropped) */
 	size_t added_lines;         /* spooled but not read (fields added) */
+	bool first_line_seen;       /* the mbox "From " check is done */
 };
 
 static int check_nul(const struct normalizer *nz, struct outcome *out)
@@ -618,6 +618,8 @@ static int spool_header_section(struct message_reader *rd, struct message *msg,
 	header_len = remove_fields(hs->text, header_len, &edit, &rd->cut_lines);
 	if (!edit.append)
 		edit.append_len = 0;
+	if (text_has_8bit(edit.append, edit.append_len))
+		rd->nz.has_8bit = true;
 	rd->added_lines = edit.append_len ? count_lines(edit.append, edit.append_len) : 0;
 	/* Text that follows without an empty line (a message with no header
 	 * at all: "hello") would become part of the fields we add: separate it. */
@@ -648,6 +650,48 @@ static int spool_header_section(struct message_reader *rd, struct message *msg,
 	return 0;
 }
 
+/* "From SENDER DAY ...": the separator line of an mbox file. The day of
+ * the week tells it from a body that merely begins "From now on". */
+static bool is_mbox_from_line(const char *line, size_t len)
+{
+	static const char days[] = "Mon Tue Wed Thu Fri Sat Sun ";
+	const char *sender = line + 5, *space;
+
+	if (len < 5 || memcmp(line, "From ", 5) != 0)
+		return false;
+	space = memchr(sender, ' ', len - 5);
+	if (!space || space == sender || (size_t)(space + 5 - line) > len)
+		return false;
+	for (const char *d = days; *d; d += 4)
+		if (memcmp(space + 1, d, 3) == 0 && space[4] == ' ')
+			return true;
+	return false;
+}
+
+/* A message taken from an mbox file may begin with the mailbox's "From "
+ * separator line ("From alice@example.org Tue Dec  1 10:00:00 2026"). It is
+ * no header field, and as the first line it would end the header section
+ * before it began: drop it, as sendmail does. */
+static void drop_mbox_from_line(struct message_reader *rd)
+{
+	struct header_stage *hs = &rd->head;
+	const char *lf;
+	size_t line_len;
+
+	if (rd->first_line_seen)
+		return;
+	lf = memchr(hs->text, '\n', hs->len);
+	if (!lf)
+		return;      /* the first line is not complete yet */
+	rd->first_line_seen = true;
+	line_len = (size_t)(lf + 1 - hs->text);
+	if (!is_mbox_from_line(hs->text, line_len))
+		return;
+	memmove(hs->text, lf + 1, hs->len - line_len);
+	hs->len -= line_len;
+	rd->cut_lines++;
+}
+
 /* Normalise a block into the header stage. */
 static int take_header_text(struct message_reader *rd, struct message *msg,
                             const char *in, size_t len, bool at_end,
@@ -666,6 +710,7 @@ static int take_header_text(struct message_reader *rd, struct message *msg,
 	if (check_nul(&rd->nz, out) < 0)
 		return -1;
 
+	drop_mbox_from_line(rd);
 	header_stage_scan(hs);
 	if ((at_end || rd->nz.ended) && !hs->complete) {
 		/* Every line is complete now, and all of them were header. */

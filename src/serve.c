@@ -37,6 +37,7 @@ struct serve_session {
 	struct outcome *out;
 	bool failed;                    /* I/O error or timeout: *out says which */
 	bool timed_out;                 /* the caller sent nothing in time */
+	bool crlf_client;               /* a command line ended in CRLF */
 
 	char in[SERVE_IN_BUFFER];
 	size_t in_start, in_end;        /* unread input is in[in_start..in_end) */
@@ -66,6 +67,7 @@ struct input_line {
 	size_t len;                     /* without the LF and a CR before it */
 	size_t raw_len;                 /* with them */
 	bool complete;                  /* ended by LF */
+	bool crlf;                      /* ended by CR LF */
 };
 
 /* ============================================================ clock, waits */
@@ -256,8 +258,10 @@ static int read_line(struct serve_session *s, struct input_line *ln)
 			ln->complete = lf != NULL;
 			ln->raw_len = lf ? (size_t)(lf - start) + 1 : avail;
 			ln->len = lf ? (size_t)(lf - start) : avail;
+			ln->crlf = false;
 			if (ln->len > 0 && start[ln->len - 1] == '\r') {
 				ln->len--;
+				ln->crlf = lf != NULL;
 				if (!lf)
 					ln->raw_len--;
 			}
@@ -374,7 +378,12 @@ static int receive_data(struct serve_session *s)
 			return r;
 		text = ln.text;
 		len = ln.len;
-		if (at_line_start && ln.complete && len == 1 && text[0] == '.')
+		/* A client that speaks CRLF ends the data only with CRLF.CRLF: a
+		 * "." line ended by a bare LF is data, or a message could carry
+		 * an SMTP dialogue of its own past us (SMTP smuggling). A client
+		 * that writes bare LF throughout (a script) ends it with LF.LF. */
+		if (at_line_start && ln.complete && len == 1 && text[0] == '.' &&
+		    (ln.crlf || !s->crlf_client))
 			return 1;
 		if (at_line_start && len > 0 && text[0] == '.') {
 			text++;
@@ -383,7 +392,9 @@ static int receive_data(struct serve_session *s)
 		data_put(s, text, len);
 		if (ln.complete)
 			data_put(s, "\r\n", 2);
-		at_line_start = ln.complete;
+		/* For a CRLF client a line starts after CRLF only: that is where
+		 * it stuffed dots, and where the end marker may stand. */
+		at_line_start = ln.complete && (ln.crlf || !s->crlf_client);
 	}
 }
 
@@ -466,12 +477,29 @@ static void escape_lines(char *dst, size_t size, const char *src)
 	}
 }
 
+/* A smarthost's refusal of the mail itself (MAIL, RCPT, DATA and the end
+ * of data) is the caller's answer. Its refusal of our session (greeting,
+ * TLS, AUTH) is a fault of ours to fix, and not a reply the end of data may
+ * carry (RFC 5321 4.3.2): it becomes a local, temporary one. */
+static bool refused_the_mail(const struct outcome *o)
+{
+	static const char *const steps[] = { "mail", "rcpt", "data", NULL };
+
+	if (o->smtp_code < 400 || o->smtp_code > 599 || !o->step)
+		return false;
+	for (const char *const *st = steps; *st; st++)
+		if (strcmp(o->step, *st) == 0)
+			return true;
+	return false;
+}
+
 void serve_reply_for(const struct outcome *o, int *code, char *enhanced, size_t esize,
                      char *text, size_t tsize)
 {
-	char raw[OUTCOME_TEXT_MAX + 64];
+	char raw[OUTCOME_TEXT_MAX + OUTCOME_REPLY_MAX + 64];
+	size_t used;
 
-	if (o->smtp_code >= 400 && o->smtp_code <= 599) {
+	if (refused_the_mail(o)) {
 		*code = o->smtp_code;
 		if (enhanced_fits(o->enhanced, o->smtp_code))
 			snprintf(enhanced, esize, "%s", o->enhanced);
@@ -488,11 +516,14 @@ void serve_reply_for(const struct outcome *o, int *code, char *enhanced, size_t 
 		snprintf(enhanced, esize, "%s", m->enhanced);
 	}
 	if (o->cls == OUTCOME_CONFIG)
-		snprintf(raw, sizeof(raw), "postie is not configured: %s", o->text);
+		used = (size_t)snprintf(raw, sizeof(raw), "postie is not configured: %s", o->text);
 	else if (o->step && o->step[0])
-		snprintf(raw, sizeof(raw), "postie: %s: %s", o->step, o->text);
+		used = (size_t)snprintf(raw, sizeof(raw), "postie: %s: %s", o->step, o->text);
 	else
-		snprintf(raw, sizeof(raw), "postie: %s", o->text);
+		used = (size_t)snprintf(raw, sizeof(raw), "postie: %s", o->text);
+	if (o->smtp_code && !refused_the_mail(o) && used < sizeof(raw))
+		snprintf(raw + used, sizeof(raw) - used, ": the server said %d%s%s %s", o->smtp_code,
+		         o->enhanced[0] ? " " : "", o->enhanced, o->reply);
 	/* Our own text is one line: a '\n' in it is shown, not obeyed. */
 	log_escape(text, tsize, raw, strlen(raw));
 }
@@ -872,6 +903,8 @@ static int run_dialogue(struct serve_session *s)
 			return r;
 		if (!ln.complete && skip_rest_of_line(s) <= 0)
 			return s->failed ? -1 : 0;
+		if (ln.crlf)
+			s->crlf_client = true;
 		if (!ln.complete || ln.raw_len > SERVE_LINE_MAX)
 			reply(s, 500, "5.5.2", "Line too long (at most %d octets)", SERVE_LINE_MAX);
 		else if (!do_command(s, ln.text, ln.len))

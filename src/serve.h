@@ -38,17 +38,22 @@ typedef int (*serve_submit_fn)(void *ctx, const struct serve_envelope *env,
 
 /* Run the dialogue on in_fd/out_fd until QUIT or end of input. `hostname`
  * is shown in the greeting ("220 HOST ESMTP postie") and the EHLO reply.
- * Waiting more than `idle_timeout` seconds (300 when <= 0) for input, or for
- * the caller to take a reply, ends the session with 421.
+ * Waiting more than `idle_timeout` seconds (300 when <= 0) for input ends
+ * the session with 421; a caller that takes no reply for that long is
+ * given up on without one. A client that ends its commands with CRLF must
+ * end the data with CRLF.CRLF ("." after a bare LF is data: no smuggling);
+ * one that uses bare LF throughout ends it with LF.LF.
  * Returns 0 after QUIT or end of input (a message whose data had not ended
  * is not submitted); -1 with *out set on an I/O error (OUTCOME_IO) or a
  * timeout (OUTCOME_TEMPORARY). */
 int serve_smtp(int in_fd, int out_fd, const char *hostname, int idle_timeout,
                serve_submit_fn submit, void *ctx, struct outcome *out);
 
-/* The SMTP reply for a failed submission: a 4xx/5xx reply of the smarthost
- * is passed on (code, enhanced code, text); a local failure maps to a code
- * by its class. `enhanced` gets "X.Y.Z"; `text` gets the text with control
+/* The SMTP reply for a failed submission: the smarthost's 4xx/5xx refusal
+ * of the mail (at MAIL, RCPT, DATA or the end of data) is passed on (code,
+ * enhanced code, text); any other failure, its refusal of the session
+ * (greeting, TLS, AUTH) included, maps to a code by its class, with the
+ * server's reply in the text. `enhanced` gets "X.Y.Z"; `text` gets the text with control
  * characters escaped, lines of a multi-line reply separated by '\n'. */
 void serve_reply_for(const struct outcome *o, int *code, char *enhanced, size_t esize,
                      char *text, size_t tsize);

@@ -734,7 +734,11 @@ static int report_refusals(struct smtp_session *s, bool sent, struct outcome *ou
 	if (refused == 0)
 		return 0;
 
-	enum outcome_class cls = permanent ? OUTCOME_RCPT_REFUSED : OUTCOME_TEMPORARY;
+	/* Once some recipients have the message, "try again later" (75) would
+	 * make the caller send it to all of them again: 67 says that these,
+	 * named with their replies (4xx ones included), did not get it. */
+	enum outcome_class cls = permanent || delivered > 0 ? OUTCOME_RCPT_REFUSED
+	                                                    : OUTCOME_TEMPORARY;
 	const struct rcpt_status *st = &s->rcpt_status[first];
 	const char *nothing = sent ? "" : ", nothing sent";
 

@@ -28,6 +28,7 @@ struct send_state {
 	struct header_plan plan;
 	bool header_utf8;             /* an address field holds non-ASCII text */
 	struct smtp_reply *final;     /* the server's last word on success */
+	bool delivered;               /* some recipient has the message */
 };
 
 static bool overrides_host(const struct invocation *inv)
@@ -156,8 +157,7 @@ static int on_headers(void *ctx, const char *hdr, size_t len,
 {
 	struct send_state *st = ctx;
 	const struct submit_request *req = st->req;
-	char *from_field = NULL, domain[256];
-	const char *given = req->sender;
+	char *given = NULL, domain[256];
 	struct header_field f;
 	size_t pos = 0;
 	int rc;
@@ -166,11 +166,15 @@ static int on_headers(void *ctx, const char *hdr, size_t len,
 	while (header_next(hdr, len, &pos, &f))
 		if (field_is_address(&f) && has_8bit(f.value, f.value_len))
 			st->header_utf8 = true;
+	/* The sender as a bare address: "Me <me@x>" must pick the account
+	 * whose from is me@x. */
+	if (req->sender && envelope_parse_sender(req->sender, &given, out) < 0)
+		return -1;
 	if (!given && req->inv->read_envelope_from)
-		given = from_field = header_sender(hdr, len);
+		given = header_sender(hdr, len);
 	rc = submit_choose_account(req->inv, given, &st->cfg, &st->acct, out) < 0 ||
 	     envelope_choose_sender(&st->env, given, st->acct, out) < 0 ? -1 : 0;
-	free(from_field);
+	free(given);
 	if (rc < 0)
 		return -1;
 
@@ -187,6 +191,9 @@ static int on_headers(void *ctx, const char *hdr, size_t len,
 	};
 	if (headers_plan(hdr, len, &policy, &st->plan, out) < 0)
 		return -1;
+	/* A From we add may be UTF-8 (a sender at an IDN domain). */
+	if (st->plan.added && has_8bit(st->plan.added, st->plan.added_len))
+		st->header_utf8 = true;
 	edit->drop_bcc = st->acct->remove_bcc_headers;
 	edit->drop_from = st->plan.drop_from;
 	edit->drop_recipients = st->plan.drop_recipients;
@@ -228,7 +235,7 @@ static int deliver(struct send_state *st, struct outcome *out)
 		.dsn_notify = dsn_notify(st),
 		.dsn_return = dsn_return(st),
 		.dsn_envid = st->req->inv->dsn_envid,
-		.partial = st->acct->partial_delivery,
+		.partial = st->acct->partial_delivery && !st->req->all_or_nothing,
 		.lmtp = st->acct->protocol == PROTOCOL_LMTP,
 	};
 	struct session *session = session_open(st->acct, out);
@@ -238,9 +245,10 @@ static int deliver(struct send_state *st, struct outcome *out)
 		return -1;
 	if (session_send(session, &txn, out) == 0)
 		result = 0;
+	st->delivered = result == 0 || session_last_delivered(session);
 	/* After a partial delivery the server's last word is still its
 	 * acceptance of the message, for the log. */
-	if (result == 0 || session_last_delivered(session))
+	if (st->delivered)
 		*st->final = *session_last_reply(session);
 	session_close(session);
 	return result;
@@ -283,7 +291,7 @@ static void write_log(const struct send_state *st, const struct outcome *result)
 		log_report(stderr, &log_failure);
 }
 
-int submit_message(const struct submit_request *req, struct outcome *out)
+int submit_message(const struct submit_request *req, bool *delivered, struct outcome *out)
 {
 	struct send_state st = { .req = req, .started_ms = net_now_ms(), .msg = { .fd = -1 } };
 	const struct message_options opts = {
@@ -311,6 +319,8 @@ logged:
 	if (st.acct)
 		write_log(&st, out);
 done:
+	if (delivered)
+		*delivered = st.delivered;
 	message_free(&st.msg);
 	envelope_free(&st.env);
 	headers_plan_free(&st.plan);

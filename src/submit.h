@@ -24,12 +24,15 @@ struct submit_request {
 	size_t nrcpts;
 	const char *body_type;         /* -B / BODY=: "7BIT", "8BITMIME" or NULL */
 	bool smtputf8;                 /* the caller asked for SMTPUTF8 (-bs) */
+	bool all_or_nothing;           /* never partial_delivery: the caller (-bs) can
+	                                  only hear one answer for all recipients */
 };
 
 /* Read the message, complete it and submit it. Returns 0 when the smarthost
- * took it, else -1 with the outcome. One log line is written either way
- * once an account is chosen. */
-int submit_message(const struct submit_request *req, struct outcome *out);
+ * took it, else -1 with the outcome. *delivered (may be NULL) tells whether
+ * some recipients got the message even so (partial delivery, LMTP). One log
+ * line is written either way once an account is chosen. */
+int submit_message(const struct submit_request *req, bool *delivered, struct outcome *out);
 
 /* The config and account a run uses: the file (-C or the search order) and
  * the account (-a, else the one whose `from` matches `sender`, else

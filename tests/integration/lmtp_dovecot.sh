@@ -2,9 +2,9 @@
 # lmtp_dovecot: `protocol lmtp` against a real LMTP server, Dovecot's, that
 # delivers into Maildirs. LHLO opens the session; after the final dot each
 # accepted recipient gets a reply of its own. A recipient refused there
-# (a full mailbox) is reported like a refused RCPT, by itself: exit 67 for
-# a permanent refusal, 75 if all refusals were temporary; the others have
-# the message. Unknown users are refused at RCPT, and then the default is
+# (a full mailbox) is reported like a refused RCPT, by itself: exit 67,
+# also when the refusal was temporary, since the others have the message
+# and 75 would invite the caller to send it to them again. Unknown users are refused at RCPT, and then the default is
 # all-or-nothing, as with SMTP.
 . "${TESTS_SRCDIR:?run the tests with make check}/lib.sh"
 # postfix.sh for PF_USERS and message_without_trace; no Postfix is started.
@@ -128,10 +128,10 @@ like "$stderr" "<-- 250 2.0.0 <alice@example.test> " "full mailbox, -v: alice's 
 like "$stderr" "<-- 552 5.2.2 <eve@example.test> " "full mailbox, -v: eve's reply after the dot"
 is "$status" 67 "full mailbox, -v: exit status 67"
 
-# dave's mailbox is full too, but Dovecot calls that temporary (452): only
-# temporary refusals make the outcome temporary (75), with both it is 67.
+# dave's mailbox is full too, but Dovecot calls that temporary (452). bob
+# has the message, so it is still 67, not 75: a retry would reach bob twice.
 run_postie "$TEST_TMP/msg" -C "$conf" bob@example.test dave@example.test
-is "$status" 75 "temporarily full: exit status 75 (EX_TEMPFAIL)"
+is "$status" 67 "temporarily full: exit status 67 (bob already has it)"
 error_line "temporarily full: stderr is one 'postie: ' line"
 like "$stderr" "<dave@example.test> refused" "temporarily full: stderr names dave as refused"
 like "$stderr" "452 4.2.2" "temporarily full: stderr gives the server's reply"

@@ -79,9 +79,10 @@ delivered "--port over the config's port" bob 1 "<sender@example.test>"
 run_postie "$TEST_TMP/msg" -C "$conf" --port=1 --port="$PF_PORT" bob@example.test
 is "$status" 0 "--port twice: the last one counts"
 delivered "--port twice" bob 2
-# An override of a setting that has a bad value is checked like the file.
+# An override with a bad value is checked like the file, and it is a bad
+# command line.
 run_postie "$TEST_TMP/msg" -C "$conf" --port=notaport bob@example.test
-is "$status" 78 "--port=notaport: exit status 78 (EX_CONFIG)"
+is "$status" 64 "--port=notaport: exit status 64 (EX_USAGE)"
 like "$stderr" "notaport" "--port=notaport: stderr names the bad value"
 
 # 3. --password: refused whatever its form, and never echoed.

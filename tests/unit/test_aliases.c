@@ -72,6 +72,11 @@ static const struct expand_case cases[] = {
 	{ "continuation lines", "root: a@x,\n  b@y,\n\tc@z\nbob: d@w\n", "root, bob",
 	  "a@x|b@y|c@z|d@w" },
 	{ "continuation after a comment", "root: a@x,\n# note\n b@y\n", "root", "a@x|b@y" },
+	{ "comment after the addresses (msmtp)", "root: a@x # the admin\nbob: b@y\t#x\n",
+	  "root, bob", "a@x|b@y" },
+	{ "comment on a continuation line", "root: a@x,\n  b@y # second\n", "root", "a@x|b@y" },
+	{ "'#' inside an address is no comment", "root: a#b@x, \"c #d\"@y\n", "root",
+	  "a#b@x|\"c #d\"@y" },
 	{ "value only on continuation line", "root:\n  a@x\n", "root", "a@x" },
 
 	/* recursion */
@@ -95,7 +100,9 @@ static const struct expand_case cases[] = {
 	/* loops and depth */
 	{ "two-element loop", "root: admin\nadmin: root\n", "root",
 	  "error: aliases loop: root -> admin -> root" },
-	{ "one-element loop", "root: root\n", "root", "error: aliases loop: root -> root" },
+	{ "a name that keeps itself is no loop", "jdoe: jdoe, jdoe@elsewhere\n", "jdoe",
+	  "jdoe|jdoe@elsewhere" },
+	{ "the name alone: itself", "root: ROOT\n", "root", "ROOT" },
 	{ "loop below the start", "root: admin\nadmin: ops\nops: admin\n", "root",
 	  "error: aliases loop: root -> admin -> ops -> admin" },
 	{ "loop through default", "default: ops\nops: default\n", "bob",
@@ -150,7 +157,7 @@ static void test_outcome_fields(void)
 	struct aliases *al = NULL;
 	struct address_list in = { 0 }, result = { 0 };
 	struct outcome out;
-	const char *text = "root: root\n";
+	const char *text = "root: admin\nadmin: root\n";
 
 	outcome_clear(&out);
 	is_int(aliases_parse("f", "x\n", 2, &al, &out), -1, "syntax error fails");

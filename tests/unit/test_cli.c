@@ -310,8 +310,8 @@ static void test_dsn(void)
 		const char *args[] = { "postie", "-V", envid };
 
 		is_int(parse_argv(3, args, &inv, &out), -1, "a 101-character envid is refused");
-		is_str(out.text, "-V envid must be 1 to 100 printable ASCII characters without spaces",
-		       "too long an envid says why");
+		is_str(out.text, "-V envid must be 1 to 100 printable ASCII characters without spaces "
+		       "('+' and '=' count three)", "too long an envid says why");
 		cli_free(&inv);
 	}
 	{
@@ -430,7 +430,7 @@ static void test_errors(void)
 	} bad[] = {
 		{ "postie -x a@b", "unknown option -x" },
 		{ "postie -tZ a@b", "unknown option -Z" },
-		{ "postie -d a@b", "unknown option -d" },
+		{ "postie -Z a@b", "unknown option -Z" },
 		{ "postie --frobnicate", "unknown option --frobnicate" },
 		{ "postie --source_ip=1.2.3.4", "unknown option --source_ip" },
 		{ "postie --version=2", "option --version takes no value" },
@@ -507,9 +507,84 @@ static void test_help(void)
 		ok(strstr(text, named[k]) != NULL, "help mentions '%s'", named[k]);
 }
 
+/* Rules that look at the whole command line. */
+static void test_combinations(void)
+{
+	struct invocation inv;
+	struct outcome out;
+
+	{
+		const char *args[] = { "postie", "-d", "-O", "DeliveryMode=b", "-Am", "a@b" };
+
+		ok(parse_argv(6, args, &inv, &out) == 0 && inv.verbose && inv.nrcpts == 1 &&
+		   !strcmp(inv.rcpts[0], "a@b"), "-d is -v; -O x and -Am are ignored with their values");
+		cli_free(&inv);
+	}
+	{
+		const char *args[] = { "postie", "--host=smtp.example.org", "a@b" };
+
+		ok(parse_argv(3, args, &inv, &out) == 0 && inv.read_envelope_from,
+		   "--host without -f reads the sender from the From: header (msmtp)");
+		cli_free(&inv);
+	}
+	{
+		const char *args[] = { "postie", "--host=smtp.example.org", "-f", "me@x", "a@b" };
+
+		ok(parse_argv(5, args, &inv, &out) == 0 && !inv.read_envelope_from,
+		   "--host with -f: the sender is -f");
+		cli_free(&inv);
+	}
+	{
+		const char *args[] = { "postie", "--host=smtp.example.org", "-a", "work", "a@b" };
+
+		ok(parse_argv(5, args, &inv, &out) == -1 && out.cls == OUTCOME_USAGE &&
+		   strstr(out.text, "cannot be combined with -a"), "--host with -a is refused");
+		cli_free(&inv);
+	}
+	{
+		const char *args[] = { "/usr/sbin/sendmail", "-t", "--passwordeval=touch /tmp/x" };
+
+		ok(parse_argv(3, args, &inv, &out) == -1 && out.cls == OUTCOME_USAGE &&
+		   strstr(out.text, "--passwordeval only from the config file"),
+		   "as sendmail, --passwordeval is refused (%s)", out.text);
+		cli_free(&inv);
+	}
+	{
+		const char *args[] = { "sendmail", "-t", "--logfile", "/var/www/x.php" };
+
+		ok(parse_argv(4, args, &inv, &out) == -1 && strstr(out.text, "--logfile"),
+		   "as sendmail, --logfile is refused");
+		cli_free(&inv);
+	}
+	{
+		const char *args[] = { "postie", "--passwordeval=pass show mail", "--logfile=/tmp/l", "a@b" };
+
+		ok(parse_argv(4, args, &inv, &out) == 0 && inv.noverrides == 2,
+		   "as postie, --passwordeval and --logfile are options like the others");
+		cli_free(&inv);
+	}
+	{
+		const char *args[] = { "postie", "-V", "a+b=c", "a@b" };
+
+		ok(parse_argv(4, args, &inv, &out) == 0 && !strcmp(inv.dsn_envid, "a+b=c"),
+		   "an envid with '+' and '='");
+		cli_free(&inv);
+	}
+	{
+		static char plus[40];
+		const char *args[] = { "postie", "-V", plus, "a@b" };
+
+		memset(plus, '+', 34);
+		ok(parse_argv(4, args, &inv, &out) == -1 && out.cls == OUTCOME_USAGE,
+		   "34 '+' are 102 characters on the wire: refused");
+		cli_free(&inv);
+	}
+}
+
 int main(void)
 {
 	test_options();
+	test_combinations();
 	test_personality();
 	test_ignored();
 	test_modes();

@@ -151,6 +151,11 @@ static const struct {
 	{ "dsn_notify word", "account a\ndsn_notify sometimes\n",
 	  LABEL ":2: dsn_notify takes off, never, or a comma-separated list of success, "
 	  "failure and delay, not 'sometimes'" },
+	{ "dsn_notify twice", "account a\ndsn_notify success,failure,success\n",
+	  LABEL ":2: dsn_notify takes off, never, or a comma-separated list of success, "
+	  "failure and delay, not 'success,failure,success'" },
+	{ "control character", "account a\nmaildomain x.org\rRCPT TO:<e@y>\n",
+	  LABEL ":2: maildomain: the value holds a control character (a tab, CR, LF or the like)" },
 	{ "dsn_return all", "account a\ndsn_return all\n",
 	  LABEL ":2: dsn_return takes off, headers, hdrs or full, not 'all'" },
 	{ "syslog facility", "account a\nsyslog LOG_KERN\n",
@@ -871,22 +876,28 @@ static void test_overrides(void)
 	   "--auth=PLAIN is stored as the table spells it");
 	ok(config_override(a, "partial_delivery", NULL, &out) == 0 && a->partial_delivery,
 	   "--partial-delivery");
-	ok(config_override(a, "port", "99999", &out) == -1 && out.cls == OUTCOME_CONFIG,
-	   "--port=99999 is refused");
+	ok(config_override(a, "port", "99999", &out) == -1 && out.cls == OUTCOME_USAGE,
+	   "--port=99999 is refused as a bad command line");
 	is_str(out.text, "option --port: port must be a number from 1 to 65535, not '99999'",
 	       "the error names the option");
 	ok(config_override(a, "tls_certcheck", "maybe", &out) == -1 &&
 	   strstr(out.text, "option --tls-certcheck:") == out.text, "bad on/off names --tls-certcheck");
 	ok(config_override(a, "password", "x", &out) == -1 && out.cls == OUTCOME_USAGE &&
 	   !strstr(out.text, ": x"), "a password is never taken from the command line");
-	ok(config_override(a, "host", NULL, &out) == -1 && out.cls == OUTCOME_CONFIG,
+	ok(config_override(a, "host", NULL, &out) == -1 && out.cls == OUTCOME_USAGE,
 	   "--host needs a value");
+	ok(config_override(a, "maildomain", "x.org>\r\nRCPT TO:<evil@y.org", &out) == -1 &&
+	   out.cls == OUTCOME_USAGE && strstr(out.text, "control character"),
+	   "a CR or LF in an option's value is refused");
+	ok(config_override(a, "domain", "foo\nRSET", &out) == -1, "also in --domain");
 	ok(config_override(a, "nonsense", "1", &out) == -1 && out.cls == OUTCOME_USAGE,
 	   "an unknown keyword is a usage error");
 	ok(a->unsupported[0] == '\0', "no objection so far");
 	ok(config_override(a, "queue", "on", &out) == 0 &&
 	   strstr(a->unsupported, "option --queue=on: not supported yet") == a->unsupported,
 	   "--queue=on is stored with an objection (%s)", a->unsupported);
+	ok(config_override(a, "queue", "off", &out) == 0 && a->unsupported[0] == '\0',
+	   "a later --queue=off takes the objection back");
 	config_free(&cfg);
 
 	memset(&cfg, 0, sizeof(cfg));

@@ -214,6 +214,16 @@ static void test_display_names(void)
 		is_int(out.cls, OUTCOME_USAGE, "%s is a usage error", bad[i].what);
 		is_str(out.text, bad[i].error, "%s: message", bad[i].what);
 	}
+	/* One word of 257 letters could not be folded under 998 octets for
+	 * long enough; no real name is that long. */
+	memset(name, 'x', HEADERS_NAME_MAX + 1);
+	name[HEADERS_NAME_MAX + 1] = '\0';
+	outcome_clear(&out);
+	is_int(headers_encode_display_name(name, buf, sizeof(buf), &out), -1, "a 257-byte name refused");
+	is_str(out.text, "the full name given with -F is longer than 256 bytes",
+	       "a 257-byte name: message");
+	name[HEADERS_NAME_MAX] = '\0';
+	is_int(headers_encode_display_name(name, buf, sizeof(buf), &out), 0, "a 256-byte name is fine");
 	outcome_clear(&out);
 	is_int(headers_encode_display_name("Jane Doe", buf, 8, &out), -1, "too small a buffer");
 	is_str(out.text, "the full name given with -F is too long", "too small a buffer: message");

@@ -978,6 +978,41 @@ static void test_header_edits(void)
 	close(fd);
 }
 
+/* An mbox "From " separator as the first line is dropped; a body that
+ * merely starts with "From " is not. */
+static void test_mbox_from_line(void)
+{
+	static const struct {
+		const char *desc, *input, *want;
+	} cases[] = {
+		{ "mbox separator dropped", "From alice@example.org Tue Dec  1 10:00:00 2026\n"
+		  "To: bob@example.org\nSubject: s\n\nbody\n",
+		  "To: bob@example.org\r\nSubject: s\r\n\r\nbody\r\n" },
+		{ "MAILER-DAEMON separator dropped", "From MAILER-DAEMON Sun Nov 29 23:59:59 2026\n\nx\n",
+		  "\r\nx\r\n" },
+		{ "a body starting with From kept", "From now on, mail goes to ops\n",
+		  "From now on, mail goes to ops\r\n" },
+		{ "a From: field kept", "From: a@x\n\nbody\n", "From: a@x\r\n\r\nbody\r\n" },
+		{ "only the first line", "Subject: s\nFrom a@x Mon Jan  1 00:00:00 2026\n",
+		  "Subject: s\r\nFrom a@x Mon Jan  1 00:00:00 2026\r\n" },
+	};
+	struct message msg;
+	struct outcome out;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ok(read_text(cases[i].input, strlen(cases[i].input), (struct read_opts){ .ignore_dots = true },
+		             &msg, &out) == 0, "%s: read", cases[i].desc);
+		is_spool(&msg, cases[i].want, cases[i].desc);
+		message_free(&msg);
+	}
+	ok(read_text("From alice@example.org Tue Dec  1 10:00:00 2026\nTo: bob@example.org\n\nx\n",
+	             strlen("From alice@example.org Tue Dec  1 10:00:00 2026\nTo: bob@example.org\n\nx\n"),
+	             (struct read_opts){ .read_recipients = true }, &msg, &out) == 0 &&
+	   msg.header_rcpts.n == 1 && !strcmp(msg.header_rcpts.items[0], "bob@example.org"),
+	   "-t finds the recipients after an mbox separator");
+	message_free(&msg);
+}
+
 int main(void)
 {
 	char spool_dir[] = "/tmp/postie-test-spool.XXXXXX";
@@ -1004,6 +1039,7 @@ int main(void)
 	test_pipe_in_pieces();
 	test_local_failures(spool_dir);
 	test_header_edits();
+	test_mbox_from_line();
 	ok(directory_is_empty(spool_dir), "no spool file is ever left behind");
 	rmdir(spool_dir);
 	return tap_done();

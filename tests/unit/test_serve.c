@@ -283,6 +283,27 @@ static void test_dots_and_line_ends(void)
 	ok(strstr(replies, "250 " HOST "\r\n") != NULL, "HELO: plain 250 with our name");
 }
 
+/* SMTP smuggling: a client that speaks CRLF cannot end the data with a
+ * bare <LF>.<LF>, so a message cannot carry a second transaction of its
+ * own through us. */
+static void test_no_smuggling(void)
+{
+	struct fake f;
+	struct outcome out;
+
+	fake_init(&f);
+	run_script("EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n"
+	           "Subject: hi\r\n\r\nbody\n.\nMAIL FROM:<ceo@corp>\r\nRCPT TO:<victim@x>\r\n"
+	           "DATA\r\nforged\r\n.\r\nQUIT\r\n", &f, &out);
+	is_int(f.calls, 1, "CRLF client, <LF>.<LF> in the data: one message, not two");
+	is_str(f.from, "a@x", "CRLF client: the only sender is the real one");
+	is_str(f.data, "Subject: hi\r\n\r\nbody\r\n.\r\nMAIL FROM:<ceo@corp>\r\n"
+	       "RCPT TO:<victim@x>\r\nDATA\r\nforged\r\n",
+	       "CRLF client: the would-be commands are data of the one message");
+	ok(strstr(replies, "250 2.0.0") != NULL && strstr(replies, "221") != NULL,
+	   "CRLF client: the real end of data and QUIT still work");
+}
+
 static void test_null_sender_and_params(void)
 {
 	struct fake f;
@@ -501,33 +522,48 @@ static void test_failure_pass_through(void)
 
 static const struct {
 	const char *name;
+	const char *step;
 	enum outcome_class cls;
 	int code_in;
 	const char *enhanced_in, *reply_in, *text_in;
 	int code;
 	const char *enhanced, *text;
 } reply_cases[] = {
-	{ "5xx with code", OUTCOME_RCPT_REFUSED, 550, "5.1.1", "no such user", "x",
+	{ "5xx at RCPT", "rcpt", OUTCOME_RCPT_REFUSED, 550, "5.1.1", "no such user", "x",
 	  550, "5.1.1", "no such user" },
-	{ "enhanced of the wrong class", OUTCOME_REFUSED, 550, "4.1.1", "odd", "x", 550, "5.0.0", "odd" },
-	{ "4xx", OUTCOME_TEMPORARY, 421, "4.3.2", "shutting down", "x", 421, "4.3.2", "shutting down" },
-	{ "code without text", OUTCOME_REFUSED, 554, "5.7.1", "", "refused at end of data",
-	  554, "5.7.1", "postie: s: refused at end of data" },
-	{ "2xx is no failure reply", OUTCOME_PROTOCOL, 250, "", "ok?", "unexpected reply",
-	  451, "4.3.0", "postie: s: unexpected reply" },
-	{ "config", OUTCOME_CONFIG, 0, "", "", "no config file", 451, "4.3.5",
+	{ "enhanced of the wrong class", "data", OUTCOME_REFUSED, 550, "4.1.1", "odd", "x",
+	  550, "5.0.0", "odd" },
+	{ "4xx at MAIL", "mail", OUTCOME_TEMPORARY, 421, "4.3.2", "shutting down", "x",
+	  421, "4.3.2", "shutting down" },
+	{ "code without text", "data", OUTCOME_REFUSED, 554, "5.7.1", "", "refused at end of data",
+	  554, "5.7.1", "postie: data: refused at end of data" },
+	{ "2xx is no failure reply", "data", OUTCOME_PROTOCOL, 250, "", "ok?", "unexpected reply",
+	  451, "4.3.0", "postie: data: unexpected reply: the server said 250 ok?" },
+	/* The smarthost refusing our session is our fault to fix: temporary. */
+	{ "535 at AUTH", "auth", OUTCOME_NOT_PERMITTED, 535, "5.7.8", "bad credentials",
+	  "authentication failed", 451, "4.7.0",
+	  "postie: auth: authentication failed: the server said 535 5.7.8 bad credentials" },
+	{ "554 greeting", "greeting", OUTCOME_REFUSED, 554, "", "go away", "refused",
+	  554, "5.0.0", "postie: greeting: refused: the server said 554 go away" },
+	{ "454 at STARTTLS", "tls", OUTCOME_NOT_PERMITTED, 454, "4.7.0", "TLS not available",
+	  "STARTTLS refused", 451, "4.7.0",
+	  "postie: tls: STARTTLS refused: the server said 454 4.7.0 TLS not available" },
+	{ "config", "s", OUTCOME_CONFIG, 0, "", "", "no config file", 451, "4.3.5",
 	  "postie is not configured: no config file" },
-	{ "temporary", OUTCOME_TEMPORARY, 0, "", "", "timed out", 451, "4.3.0", "postie: s: timed out" },
-	{ "io", OUTCOME_IO, 0, "", "", "disk", 451, "4.3.0", "postie: s: disk" },
-	{ "bad message", OUTCOME_BAD_MESSAGE, 0, "", "", "NUL", 554, "5.6.0", "postie: s: NUL" },
-	{ "several rcpts refused", OUTCOME_RCPT_REFUSED, 0, "", "", "2 of 2 refused", 550, "5.1.0",
-	  "postie: s: 2 of 2 refused" },
-	{ "refused", OUTCOME_REFUSED, 0, "", "", "too big", 554, "5.0.0", "postie: s: too big" },
-	{ "no host", OUTCOME_NO_HOST, 0, "", "", "no such host", 451, "4.4.3", "postie: s: no such host" },
-	{ "auth", OUTCOME_NOT_PERMITTED, 0, "", "", "TLS unavailable", 451, "4.7.0",
+	{ "temporary", "s", OUTCOME_TEMPORARY, 0, "", "", "timed out", 451, "4.3.0",
+	  "postie: s: timed out" },
+	{ "io", "s", OUTCOME_IO, 0, "", "", "disk", 451, "4.3.0", "postie: s: disk" },
+	{ "bad message", "s", OUTCOME_BAD_MESSAGE, 0, "", "", "NUL", 554, "5.6.0", "postie: s: NUL" },
+	{ "several rcpts refused", "s", OUTCOME_RCPT_REFUSED, 0, "", "", "2 of 2 refused",
+	  550, "5.1.0", "postie: s: 2 of 2 refused" },
+	{ "refused", "s", OUTCOME_REFUSED, 0, "", "", "too big", 554, "5.0.0", "postie: s: too big" },
+	{ "no host", "s", OUTCOME_NO_HOST, 0, "", "", "no such host", 451, "4.4.3",
+	  "postie: s: no such host" },
+	{ "auth", "s", OUTCOME_NOT_PERMITTED, 0, "", "", "TLS unavailable", 451, "4.7.0",
 	  "postie: s: TLS unavailable" },
-	{ "internal", OUTCOME_INTERNAL, 0, "", "", "bug", 451, "4.3.0", "postie: s: bug" },
-	{ "our text on one line", OUTCOME_IO, 0, "", "", "a\nb", 451, "4.3.0", "postie: s: a\\nb" },
+	{ "internal", "s", OUTCOME_INTERNAL, 0, "", "", "bug", 451, "4.3.0", "postie: s: bug" },
+	{ "our text on one line", "s", OUTCOME_IO, 0, "", "", "a\nb", 451, "4.3.0",
+	  "postie: s: a\\nb" },
 };
 
 static void test_reply_for_table(void)
@@ -538,7 +574,7 @@ static void test_reply_for_table(void)
 		int code = 0;
 
 		outcome_clear(&o);
-		outcome_fail(&o, reply_cases[i].cls, "s", "%s", reply_cases[i].text_in);
+		outcome_fail(&o, reply_cases[i].cls, reply_cases[i].step, "%s", reply_cases[i].text_in);
 		if (reply_cases[i].code_in)
 			outcome_set_reply(&o, reply_cases[i].code_in, reply_cases[i].enhanced_in,
 			                  reply_cases[i].reply_in);
@@ -663,6 +699,9 @@ static void test_large_message(void)
 		body_len += (size_t)n + 1;
 		len += (size_t)n;
 	}
+	/* The end of data is CRLF.CRLF: the last line ends with CRLF. */
+	script[len - 1] = '\r';
+	script[len++] = '\n';
 	len += (size_t)snprintf(script + len, cap - len, ".\r\nQUIT\r\n");
 	fake_init(&f);
 	run_script_len(script, len, &f, 5, &out);
@@ -787,6 +826,7 @@ int main(void)
 	test_too_many_recipients();
 	test_failure_pass_through();
 	test_reply_for_table();
+	test_no_smuggling();
 	test_long_server_line_cut();
 	test_eof();
 	test_long_lines();
