@@ -67,6 +67,10 @@ send_as "-f alice@example.test" alice "<alice@example.test>" -f alice@example.te
 send_as "-f alice+tag@example.test (subaddress)" alice "<alice+tag@example.test>" \
 	-f alice+tag@example.test
 send_as "-f $login@example.test (%U)" login "<$login@example.test>" -f "$login@example.test"
+send_as "-f '<alice@example.test>' (angle brackets)" alice "<alice@example.test>" \
+	-f '<alice@example.test>'
+send_as "-f 'Alice <alice@example.test>' (a display name)" alice "<alice@example.test>" \
+	-f 'Alice <alice@example.test>'
 send_as "-f nomatch@elsewhere.example" default "<nomatch@elsewhere.example>" \
 	-f nomatch@elsewhere.example
 send_as "no -f" default "<sender@example.test>"
