@@ -29,13 +29,23 @@ bool log_verbose(void)
 	return verbose;
 }
 
-/* Length of a valid UTF-8 sequence at s (not a C1 control), or 0. */
+/* Characters that move or reorder text rather than show: C1 controls, the
+ * bidirectional marks, embeddings, overrides and isolates, and the line
+ * and paragraph separators. A server's text could use them to make a line
+ * on a terminal read as something else. */
+static bool moves_text(unsigned cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x200e || cp == 0x200f ||
+	       (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* Length of a valid UTF-8 sequence at s that is safe to show as it is, or 0. */
 static size_t utf8_sequence_length(const unsigned char *s, size_t len)
 {
 	unsigned cp;
 	size_t need = utf8_decode(s, len, &cp);
 
-	return need > 1 && !(cp >= 0x80 && cp <= 0x9f) ? need : 0;
+	return need > 1 && !moves_text(cp) ? need : 0;
 }
 
 size_t log_escape(char *dst, size_t size, const char *src, size_t len)
@@ -329,6 +339,11 @@ static void format_time_stamp(char *buf, size_t size, const char *time_format)
 	n = strftime(buf, size, time_format ? time_format : "%Y-%m-%dT%H:%M:%S%z", &tm);
 #pragma GCC diagnostic pop
 	buf[n < size ? n : 0] = '\0';
+	/* RFC 3339 wants the offset as +01:00, which %z writes as +0100. */
+	if (!time_format && n >= 5 && n + 1 < size) {
+		memmove(buf + n - 1, buf + n - 2, 3);
+		buf[n - 2] = ':';
+	}
 }
 
 static void json_record(struct record_text *t, const char *time_stamp,

@@ -27,16 +27,32 @@ struct session {
 };
 
 /* The name we give in EHLO: the account's `domain`, else this host's name
- * as the kernel knows it (no DNS lookup on the send path). */
-static void choose_hello_name(const struct account *acct, char *buf, size_t size)
+ * as the kernel knows it (no DNS lookup on the send path); either in its
+ * A-label form, since EHLO takes only letters, digits and hyphens (RFC 5321
+ * 4.1.2). Fails with OUTCOME_CONFIG when `domain` is no host name. */
+static int choose_hello_name(const struct account *acct, char *buf, size_t size,
+                             struct outcome *out)
 {
-	if (acct->domain) {
-		snprintf(buf, size, "%s", acct->domain);
-		return;
+	char host[256], err[128], *ascii = NULL;
+	const char *name = acct->domain;
+
+	if (!name) {
+		if (gethostname(host, sizeof(host)) < 0 || host[0] == '\0')
+			snprintf(host, sizeof(host), "localhost");
+		host[sizeof(host) - 1] = '\0';
+		name = host;
 	}
-	if (gethostname(buf, size) < 0 || buf[0] == '\0')
+	if (address_host_to_ascii(name, &ascii, err, sizeof(err)) < 0) {
+		if (acct->domain)
+			return outcome_fail(out, OUTCOME_CONFIG, "config",
+			                    "account '%s': domain '%s' is not a host name: %s",
+			                    acct->name, acct->domain, err);
 		snprintf(buf, size, "localhost");
-	buf[size - 1] = '\0';
+		return 0;
+	}
+	snprintf(buf, size, "%s", ascii);
+	free(ascii);
+	return 0;
 }
 
 static int start_tls(struct session *s, struct outcome *out)
@@ -146,7 +162,8 @@ struct session *session_open_until(const struct account *acct, enum session_stag
 		             acct->name, err);
 		goto failed;
 	}
-	choose_hello_name(acct, s->hello, sizeof(s->hello));
+	if (choose_hello_name(acct, s->hello, sizeof(s->hello), out) < 0)
+		goto failed;
 	/* Credentials first: a prompt or a slow passwordeval must not keep a
 	 * server waiting, and a failing one should not bother it at all. */
 	if (auth && sasl_needs_password(acct->auth) &&

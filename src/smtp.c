@@ -877,6 +877,13 @@ static int run_transaction(struct smtp_session *s, const struct smtp_transaction
 	if (!pipeline_data &&
 	    (queue_command(s, CMD_DATA, 0, out, "DATA") < 0 || collect_replies(s, out) < 0))
 		goto failed;
+	/* Only a 354 lets the message text go out: anything else would be
+	 * read by the server as commands. */
+	if (!s->data_accepted) {
+		outcome_fail(out, OUTCOME_PROTOCOL, "data", "%s did not answer DATA with 354",
+		             net_peer(s->conn));
+		goto failed;
+	}
 	set_state(s, STATE_BODY);
 	if (send_body(s, out) < 0) {
 		/* Without the final dot the server drops the message; the
@@ -894,9 +901,15 @@ failed:
 	 * has already set STATE_FAILED). A refusal after MAIL was accepted
 	 * leaves the transaction open: RSET closes it, or the final dot after a
 	 * pipelined DATA got its 354. A refused MAIL opened none, and a verdict
-	 * on the body ends it. */
+	 * on the body ends it. Commands whose replies were never read (a write
+	 * that failed halfway through a pipelined group) leave the conversation
+	 * out of step: nothing more may be said on it. */
 	if (s->state == STATE_FAILED)
 		return -1;
+	if (s->next_pending < s->npending) {
+		set_state(s, STATE_FAILED);
+		return -1;
+	}
 	if (s->state == STATE_BODY || (!s->mail_accepted && !s->data_accepted)) {
 		set_state(s, STATE_READY);
 		return -1;
@@ -926,6 +939,8 @@ int smtp_send_mail(struct smtp_session *s, const struct smtp_transaction *t, str
 	if (s->state != STATE_READY)
 		return outcome_fail(out, OUTCOME_INTERNAL, "mail", "session not ready (state %s)",
 		                    state_names[s->state]);
+	if (t->nrcpts == 0)
+		return outcome_fail(out, OUTCOME_INTERNAL, "rcpt", "a transaction without recipients");
 	forget_transaction(s);
 	s->txn = t;
 	s->mail_accepted = s->data_accepted = s->delivered = false;

@@ -119,9 +119,10 @@ int smtp_auth(struct smtp_session *s, const char *mech, struct sasl_exchange *x,
  * outcome is OUTCOME_RCPT_REFUSED naming every refused address
  * (OUTCOME_TEMPORARY when all refusals were temporary), step "rcpt". With
  * t->partial, and in LMTP for the per-recipient replies after the final dot,
- * the message goes to the accepted recipients; the refusals are then
- * reported the same way ("delivered to N of M recipients; ...") although
- * the message WAS delivered: see smtp_last_delivered. */
+ * the message goes to the accepted recipients; the refusals (step "rcpt")
+ * are then reported as OUTCOME_RCPT_REFUSED, 4xx ones too ("delivered to N
+ * of M recipients; ..."), since the message WAS delivered: see
+ * smtp_last_delivered. A transaction needs at least one recipient. */
 int smtp_send_mail(struct smtp_session *s, const struct smtp_transaction *t,
                    struct outcome *out);
 

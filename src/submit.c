@@ -246,6 +246,16 @@ static int deliver(struct send_state *st, struct outcome *out)
 	if (session_send(session, &txn, out) == 0)
 		result = 0;
 	st->delivered = result == 0 || session_last_delivered(session);
+	if (result < 0 && st->delivered && out->cls != OUTCOME_RCPT_REFUSED) {
+		/* The connection broke after some recipients had the message
+		 * (LMTP): "try again" would send it to them twice. */
+		char was[OUTCOME_TEXT_MAX];
+
+		snprintf(was, sizeof(was), "%s", out->text);
+		outcome_fail(out, OUTCOME_RCPT_REFUSED, out->step,
+		             "delivered to some recipients, then: %s; the others have no verdict",
+		             was);
+	}
 	/* After a partial delivery the server's last word is still its
 	 * acceptance of the message, for the log. */
 	if (st->delivered)

@@ -233,6 +233,63 @@ static void test_json_lines(const char *path)
 	}
 }
 
+/* Text from a server is shown, never obeyed: controls, C1 controls and the
+ * characters that reorder a line on a terminal are escaped. */
+static void test_escape(void)
+{
+	static const struct {
+		const char *desc, *in, *want;
+	} cases[] = {
+		{ "plain", "250 ok", "250 ok" },
+		{ "CR LF tab", "a\r\nb\tc", "a\\r\\nb\\tc" },
+		{ "UTF-8 kept", "gr\xc3\xbc\xc3\x9f", "gr\xc3\xbc\xc3\x9f" },
+		{ "invalid UTF-8", "a\xff", "a\\xff" },
+		{ "C1 control", "a\xc2\x9b" "b", "a\\xc2\\x9b" "b" },
+		{ "right-to-left override", "ok \xe2\x80\xaetxt.exe", "ok \\xe2\\x80\\xaetxt.exe" },
+		{ "isolate", "\xe2\x81\xa6x", "\\xe2\\x81\\xa6x" },
+		{ "line separator", "a\xe2\x80\xa8" "b", "a\\xe2\\x80\\xa8" "b" },
+	};
+	char out[256];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		log_escape(out, sizeof(out), cases[i].in, strlen(cases[i].in));
+		is_str(out, cases[i].want, "escape: %s", cases[i].desc);
+	}
+}
+
+/* Without logfile_time_format the time is RFC 3339: 2026-12-01T10:00:00+01:00. */
+static void test_default_time(const char *path)
+{
+	struct outcome out;
+	struct log_record rec = { .account = "a", .host = "h", .port = 25, .from = "f@x" };
+	const char *line;
+	bool shape = true;
+
+	outcome_clear(&out);
+	rec.outcome = &out;
+	is_int(log_write_record(path, NULL, true, &rec, &out), 0, "default time: written");
+	line = strstr(read_file(path), "\"time\":\"");
+	ok(line != NULL, "default time: present");
+	if (!line)
+		return;
+	line += 8;
+	for (size_t i = 0; i < 25 && shape; i++) {
+		char c = line[i];
+
+		if (i == 4 || i == 7)
+			shape = c == '-';
+		else if (i == 10)
+			shape = c == 'T';
+		else if (i == 13 || i == 16 || i == 22)
+			shape = c == ':';
+		else if (i == 19)
+			shape = c == '+' || c == '-';
+		else
+			shape = c >= '0' && c <= '9';
+	}
+	ok(shape && line[25] == '"', "default time is RFC 3339 (%.26s)", line);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/postie-test-log.XXXXXX";
@@ -250,6 +307,9 @@ int main(void)
 	test_text_lines(text_path);
 	ok(stat(text_path, &st) == 0 && (st.st_mode & 0777) == 0600, "the log file is mode 0600");
 	test_json_lines(json_path);
+	unlink(json_path);
+	test_default_time(json_path);
+	test_escape();
 	unlink(text_path);
 	unlink(json_path);
 	rmdir(dir);
