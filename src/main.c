@@ -165,10 +165,18 @@ static int describe_account(const struct invocation *inv, struct outcome *out)
 		goto done;
 	}
 	switch (inv->mode) {
-	case MODE_PRETEND:
-		info_pretend(stdout, cfg.path, acct, inv->envelope_from, inv->rcpts, inv->nrcpts);
+	case MODE_PRETEND: {
+		/* The sender a send would use (-f qualified, or the account's). */
+		struct envelope env = { 0 };
+		struct outcome no_sender;
+
+		outcome_clear(&no_sender);
+		envelope_choose_sender(&env, inv->envelope_from, acct, &no_sender);
+		info_pretend(stdout, cfg.path, acct, env.from, inv->rcpts, inv->nrcpts);
+		envelope_free(&env);
 		rc = 0;
 		break;
+	}
 	case MODE_SERVERINFO:
 		rc = info_serverinfo(stdout, acct, out);
 		break;
