@@ -1,12 +1,12 @@
 /* config.c - parse the dotfile (msmtp-compatible syntax) into resolved accounts.
  *
  * Finding the file and reading it is config_file.c's job; this file gets text.
- * Each line becomes a keyword and an argument (quotes and comments resolved).
- * One table says, per keyword, which field of struct account it sets, how the
- * value is checked, and whether some values need a feature this version does
- * not have yet. Inheritance has to know which settings an account set itself,
- * and the "not supported yet" check has to know where a missing feature was
- * turned on; both are noted beside each account while parsing, then dropped. */
+ * Each line becomes a keyword and an argument (quotes and comments resolved);
+ * config_command.c checks and stores the value, and this file says where it
+ * was written when it is refused. Inheritance has to know which settings an
+ * account set itself, and the "not supported yet" check has to know where a
+ * missing feature was turned on; both are noted beside each account while
+ * parsing, then dropped. */
 #include <ctype.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -14,123 +14,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "config_command.h"
 
 #define STEP "config"
-#define CONFIG_LINE_MAX 4096             /* bytes per line, newline excluded */
-#define CONFIG_TIMEOUT_MAX 86400         /* a day: beyond that a timeout means nothing */
-#define ECHO_MAX 200                     /* how much of a bad value an error repeats */
 
-/* ------------------------------------------------------------ the table */
-
-enum value_kind {
-	KIND_TEXT,          /* free text; empty means unset */
-	KIND_PATH,          /* a file name; a leading "~/" is the home directory */
-	KIND_SECRET,        /* free text that no message may ever repeat */
-	KIND_BOOL,          /* on|off; the bare keyword means on */
-	KIND_NUMBER,        /* decimal in [min, max] */
-	KIND_TIMEOUT,       /* seconds, or off */
-	KIND_WORD,          /* one of `words`, stored as the table spells it */
-	KIND_TLS,           /* on|off into enum tls_setting */
-	KIND_PROTOCOL,      /* `words` index into enum smtp_protocol */
-	KIND_QUEUE,         /* `words` index into enum queue_setting */
-	KIND_FINGERPRINT,   /* SHA-256 or SHA-1 as colon-separated hex pairs */
-	KIND_DSN_NOTIFY,    /* off, never, or a list of success,failure,delay */
-	KIND_ACCOUNTS,      /* account names separated by spaces */
-};
-
-struct command {
-	const char *keyword;
-	size_t offset;              /* of its field in struct account */
-	enum value_kind kind;
-	bool required;              /* text that may not be empty */
-	const char *words;          /* the allowed values, "a|b|c" */
-	bool fold_case;             /* words match case-insensitively */
-	const char *bare;           /* the value when the argument is left out */
-	long min, max;              /* KIND_NUMBER bounds */
-	/* Set when some values need a feature this version lacks: */
-	const char *missing;        /* that feature, as in "X arrives in a later..." */
-	const char *idle;           /* the text value that does not need it (NULL: any does) */
-	const char *fix;            /* what to write instead */
-};
-
-#define SETTING(name, ...) \
-	{ .keyword = #name, .offset = offsetof(struct account, name), __VA_ARGS__ }
-#define MISSING(feature, idle_value, fix_text) \
-	.missing = feature, .idle = idle_value, .fix = fix_text
-
-#define AUTH_WORDS "on|off|plain|login|cram-md5|digest-md5|scram-sha-1|" \
-	"scram-sha-1-plus|scram-sha-256|scram-sha-256-plus|gssapi|external|" \
-	"ntlm|xoauth2|oauthbearer"
-#define SYSLOG_WORDS "on|off|LOG_USER|LOG_MAIL|LOG_LOCAL0|LOG_LOCAL1|" \
-	"LOG_LOCAL2|LOG_LOCAL3|LOG_LOCAL4|LOG_LOCAL5|LOG_LOCAL6|LOG_LOCAL7"
-#define DSN_NOTIFY_WORDS "success|failure|delay"
-
-/* The order here is also the order in which "not supported yet" objections
- * are considered: the first one found is the one reported. */
-static const struct command commands[] = {
-	SETTING(host, .kind = KIND_TEXT, .required = true),
-	SETTING(port, .kind = KIND_NUMBER, .min = 1, .max = 65535),
-	SETTING(timeout, .kind = KIND_TIMEOUT),
-	SETTING(source_ip, .kind = KIND_TEXT),
-	SETTING(domain, .kind = KIND_TEXT),
-	SETTING(from, .kind = KIND_TEXT),
-	SETTING(tls, .kind = KIND_TLS),
-	SETTING(auth, .kind = KIND_WORD, .words = AUTH_WORDS, .fold_case = true, .bare = "on"),
-	SETTING(tls_starttls, .kind = KIND_BOOL),
-	SETTING(protocol, .kind = KIND_PROTOCOL, .words = "smtp|lmtp"),
-	SETTING(logfile, .kind = KIND_PATH),
-	SETTING(logfile_time_format, .kind = KIND_TEXT),
-	SETTING(remove_bcc_headers, .kind = KIND_BOOL),
-	SETTING(allow_from_override, .kind = KIND_BOOL),
-	SETTING(partial_delivery, .kind = KIND_BOOL),
-	SETTING(proxy_host, .kind = KIND_TEXT,
-	        MISSING("proxy support", NULL, "remove 'proxy_host'")),
-	SETTING(proxy_port, .kind = KIND_NUMBER, .min = 1, .max = 65535),
-	SETTING(tls_trust_file, .kind = KIND_PATH),
-	SETTING(tls_crl_file, .kind = KIND_PATH),
-	SETTING(tls_fingerprint, .kind = KIND_FINGERPRINT),
-	SETTING(tls_key_file, .kind = KIND_PATH),
-	SETTING(tls_cert_file, .kind = KIND_PATH),
-	SETTING(tls_certcheck, .kind = KIND_BOOL),
-	SETTING(tls_priorities, .kind = KIND_TEXT),
-	SETTING(tls_host_override, .kind = KIND_TEXT),
-	SETTING(tls_min_dh_prime_bits, .kind = KIND_NUMBER, .min = 1, .max = 65536),
-	SETTING(user, .kind = KIND_TEXT),
-	SETTING(password, .kind = KIND_SECRET),
-	SETTING(passwordeval, .kind = KIND_TEXT),
-	SETTING(set_from_header, .kind = KIND_WORD, .words = "auto|on|off"),
-	SETTING(set_date_header, .kind = KIND_WORD, .words = "auto|off"),
-	SETTING(set_msgid_header, .kind = KIND_WORD, .words = "auto|off"),
-	SETTING(undisclosed_recipients, .kind = KIND_BOOL),
-	SETTING(dsn_notify, .kind = KIND_DSN_NOTIFY),
-	SETTING(dsn_return, .kind = KIND_WORD, .words = "off|headers|hdrs|full"),
-	SETTING(add_missing_from_header, .kind = KIND_BOOL),
-	SETTING(aliases, .kind = KIND_PATH),
-	SETTING(syslog, .kind = KIND_WORD, .words = SYSLOG_WORDS, .bare = "on"),
-	SETTING(auto_from, .kind = KIND_BOOL),
-	SETTING(maildomain, .kind = KIND_TEXT),
-	SETTING(queue, .kind = KIND_QUEUE, .words = "off|auto|on",
-	        MISSING("the mail queue", NULL, "use 'queue off'")),
-	SETTING(queue_dir, .kind = KIND_PATH),
-	SETTING(queue_max_age, .kind = KIND_TEXT),
-	SETTING(fallback, .kind = KIND_ACCOUNTS,
-	        MISSING("account fallback", NULL, "remove 'fallback'")),
-	SETTING(log_format, .kind = KIND_WORD, .words = "text|json"),
-};
-
-#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 _Static_assert(NCOMMANDS <= 64, "account_notes.set has one bit per command");
 
 /* ------------------------------------------------------------ parser state */
 
 /* Kept beside each account while parsing only. */
 struct account_notes {
-	uint64_t set;                      /* bit i: commands[i] set by own lines or parents */
-	unsigned feature_line[NCOMMANDS];  /* where commands[i] turned on a missing feature; 0: not */
+	uint64_t set;                      /* bit i: config_commands[i] set by own lines or parents */
+	unsigned feature_line[NCOMMANDS];  /* where config_commands[i] turned on a missing feature; 0: not */
 };
 
 enum section { SECTION_NONE, SECTION_DEFAULTS, SECTION_ACCOUNT };
@@ -182,221 +80,19 @@ static bool is_blank(char c)
 	return isspace((unsigned char)c) != 0;
 }
 
-/* ------------------------------------------------------------ field access */
-
-static bool holds_text(const struct command *c)
+/* config_store_value(), a refused value told as a parse error: "FILE:LINE: ..."
+ * or "option --x: ...". */
+static int store_argument(struct parser *ps, struct account *a, const struct command *c,
+                          const char *argument)
 {
-	switch (c->kind) {
-	case KIND_TEXT: case KIND_PATH: case KIND_SECRET: case KIND_WORD:
-	case KIND_FINGERPRINT: case KIND_DSN_NOTIFY: case KIND_ACCOUNTS:
-		return true;
-	default:
-		return false;
-	}
+	char refusal[OUTCOME_TEXT_MAX];
+
+	if (config_store_value(a, c, argument, refusal, sizeof(refusal), ps->out) == 0)
+		return 0;
+	return refusal[0] ? parse_error(ps, "%s", refusal) : -1;
 }
 
-static char **text_field(struct account *a, const struct command *c)
-{
-	return (char **)(void *)((char *)a + c->offset);
-}
-
-static const char *text_value(const struct account *a, const struct command *c)
-{
-	return *(char *const *)(const void *)((const char *)a + c->offset);
-}
-
-/* Scalars (bool, int, the enums) read and written as an int. */
-static int scalar_value(const struct account *a, const struct command *c)
-{
-	const void *field = (const char *)a + c->offset;
-
-	switch (c->kind) {
-	case KIND_BOOL:     return *(const bool *)field;
-	case KIND_TLS:      return (int)*(const enum tls_setting *)field;
-	case KIND_PROTOCOL: return (int)*(const enum smtp_protocol *)field;
-	case KIND_QUEUE:    return (int)*(const enum queue_setting *)field;
-	default:            return *(const int *)field;
-	}
-}
-
-static void set_scalar(struct account *a, const struct command *c, int value)
-{
-	void *field = (char *)a + c->offset;
-
-	switch (c->kind) {
-	case KIND_BOOL:     *(bool *)field = value != 0; break;
-	case KIND_TLS:      *(enum tls_setting *)field = value ? TLS_SETTING_ON : TLS_SETTING_OFF; break;
-	case KIND_PROTOCOL: *(enum smtp_protocol *)field = value ? PROTOCOL_LMTP : PROTOCOL_SMTP; break;
-	case KIND_QUEUE:    *(enum queue_setting *)field = (enum queue_setting)value; break;
-	default:            *(int *)field = value; break;
-	}
-}
-
-/* Takes ownership of `value` (may be NULL); the old value is wiped if secret. */
-static void replace_text(struct account *a, const struct command *c, char *value)
-{
-	char **field = text_field(a, c);
-
-	if (*field && c->kind == KIND_SECRET)
-		explicit_bzero(*field, strlen(*field));
-	free(*field);
-	*field = value;
-}
-
-static int copy_setting(struct account *dst, const struct account *src,
-                        const struct command *c)
-{
-	if (holds_text(c)) {
-		const char *value = text_value(src, c);
-		char *copy = NULL;
-
-		if (value && !(copy = strdup(value)))
-			return -1;
-		replace_text(dst, c, copy);
-	} else {
-		set_scalar(dst, c, scalar_value(src, c));
-	}
-	return 0;
-}
-
-/* The built-in defaults, before any `defaults` line. */
-static void init_account(struct account *a)
-{
-	memset(a, 0, sizeof(*a));
-	a->timeout = CONFIG_DEFAULT_TIMEOUT;
-	a->tls = TLS_SETTING_ON;      /* unlike msmtp: plain text must be asked for */
-	a->tls_starttls = true;
-	a->protocol = PROTOCOL_SMTP;
-	a->remove_bcc_headers = true;
-	a->allow_from_override = true;
-	a->add_missing_from_header = true;   /* msmtp's default; set_from_header wins */
-	a->tls_certcheck = true;
-	a->queue = QUEUE_OFF;
-}
-
-static void free_account(struct account *a)
-{
-	for (size_t i = 0; i < NCOMMANDS; i++)
-		if (holds_text(&commands[i]))
-			replace_text(a, &commands[i], NULL);
-	free(a->name);
-	a->name = NULL;
-}
-
-/* ------------------------------------------------------------ value words */
-
-/* Position of `arg` in "a|b|c", or -1. */
-static int choice_index(const char *words, const char *arg, bool fold_case)
-{
-	size_t arg_len = strlen(arg);
-	int index = 0;
-
-	for (const char *w = words;; index++) {
-		size_t n = strcspn(w, "|");
-
-		if (n == arg_len && (fold_case ? strncasecmp(w, arg, n) : strncmp(w, arg, n)) == 0)
-			return index;
-		if (w[n] == '\0')
-			return -1;
-		w += n + 1;
-	}
-}
-
-/* The word at `index` of "a|b|c" (which must exist), as a new string. */
-static char *choice_word(const char *words, int index)
-{
-	const char *w = words;
-
-	for (int i = 0; i < index; i++)
-		w += strcspn(w, "|") + 1;
-	return strndup(w, strcspn(w, "|"));
-}
-
-/* "a|b|c" as "a, b or c" for error messages. */
-static void describe_choices(const char *words, char *buf, size_t size)
-{
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (const char *w = words; used < size;) {
-		size_t n = strcspn(w, "|");
-		const char *sep = w == words ? "" : w[n] == '\0' ? " or " : ", ";
-		int wrote = snprintf(buf + used, size - used, "%s%.*s", sep, (int)n, w);
-
-		if (wrote < 0)
-			return;
-		used += (size_t)wrote;
-		if (w[n] == '\0')
-			return;
-		w += n + 1;
-	}
-}
-
-/* ------------------------------------------------------------ value checks */
-
-static bool parse_decimal(const char *s, long min, long max, long *value)
-{
-	long v = 0;
-
-	if (*s == '\0')
-		return false;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return false;
-		v = v * 10 + (*s - '0');
-		if (v > max)     /* max is small, so this stops any overflow */
-			return false;
-	}
-	if (v < min)
-		return false;
-	*value = v;
-	return true;
-}
-
-/* 32 (SHA-256) or 20 (SHA-1) hex pairs separated by colons. */
-static bool is_fingerprint(const char *s)
-{
-	size_t pairs = 0;
-
-	for (;;) {
-		if (!isxdigit((unsigned char)s[0]) || !isxdigit((unsigned char)s[1]))
-			return false;
-		pairs++;
-		s += 2;
-		if (*s == '\0')
-			break;
-		if (*s != ':')
-			return false;
-		s++;
-	}
-	return pairs == 32 || pairs == 20;
-}
-
-/* off, never, or a comma list of success, failure and delay. */
-static bool is_dsn_notify(const char *s)
-{
-	unsigned seen = 0;
-
-	if (strcmp(s, "off") == 0 || strcmp(s, "never") == 0)
-		return true;
-	for (;;) {
-		size_t n = strcspn(s, ",");
-		char word[16];
-		int index;
-
-		if (n == 0 || n >= sizeof(word))
-			return false;
-		memcpy(word, s, n);
-		word[n] = '\0';
-		index = choice_index(DSN_NOTIFY_WORDS, word, false);
-		if (index < 0 || (seen & (1u << index)))
-			return false;      /* unknown, or named twice (RFC 3461 says once) */
-		seen |= 1u << index;
-		if (s[n] == '\0')
-			return true;
-		s += n + 1;
-	}
-}
+/* ------------------------------------------------------------ the home directory */
 
 const char *config_home_directory(char *buf, size_t size)
 {
@@ -412,218 +108,7 @@ const char *config_home_directory(char *buf, size_t size)
 	return pw.pw_dir;
 }
 
-/* ------------------------------------------------------------ storing values */
-
-static bool has_control_character(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return true;
-	return false;
-}
-
-static int store_text(struct parser *ps, struct account *a, const struct command *c,
-                      const char *value)
-{
-	char *copy = NULL;
-
-	/* Values end up in SMTP commands, headers and log lines: a CR or LF
-	 * there would start a line of the caller's choosing. A password is
-	 * only ever base64-encoded, so it may hold anything. */
-	if (c->kind != KIND_SECRET && has_control_character(value))
-		return parse_error(ps, "%s: the value holds a control character "
-		                   "(a tab, CR, LF or the like)", c->keyword);
-
-	if (*value && !(copy = strdup(value)))
-		return out_of_memory(ps->out);
-	replace_text(a, c, copy);
-	return 0;
-}
-
-static int store_path(struct parser *ps, struct account *a, const struct command *c,
-                      const char *value)
-{
-	char pwbuf[4096];
-	const char *home;
-	char *path;
-
-	if (strncmp(value, "~/", 2) != 0)
-		return store_text(ps, a, c, value);
-	home = config_home_directory(pwbuf, sizeof(pwbuf));
-	if (!home)
-		return parse_error(ps, "%s: cannot expand '~/': no home directory", c->keyword);
-	if (asprintf(&path, "%s/%s", home, value + 2) < 0)
-		return out_of_memory(ps->out);
-	replace_text(a, c, path);
-	return 0;
-}
-
-static int store_word(struct parser *ps, struct account *a, const struct command *c,
-                      const char *value)
-{
-	int index = choice_index(c->words, value, c->fold_case);
-	char choices[512];
-	char *word;
-
-	if (index < 0) {
-		describe_choices(c->words, choices, sizeof(choices));
-		return parse_error(ps, "%s takes %s, not '%.*s'", c->keyword, choices,
-		                   ECHO_MAX, value);
-	}
-	if (c->kind != KIND_WORD) {
-		set_scalar(a, c, index);
-		return 0;
-	}
-	/* Stored as the table spells it: "PLAIN" becomes "plain". */
-	if (!(word = choice_word(c->words, index)))
-		return out_of_memory(ps->out);
-	replace_text(a, c, word);
-	return 0;
-}
-
-static int store_on_off(struct parser *ps, struct account *a, const struct command *c,
-                        const char *value)
-{
-	int index = choice_index("off|on", value, false);
-
-	if (index < 0)
-		return parse_error(ps, "%s takes on or off, not '%.*s'", c->keyword,
-		                   ECHO_MAX, value);
-	set_scalar(a, c, index);
-	return 0;
-}
-
-static int store_number(struct parser *ps, struct account *a, const struct command *c,
-                        const char *value)
-{
-	long n;
-
-	if (!parse_decimal(value, c->min, c->max, &n))
-		return parse_error(ps, "%s must be a number from %ld to %ld, not '%.*s'",
-		                   c->keyword, c->min, c->max, ECHO_MAX, value);
-	set_scalar(a, c, (int)n);
-	return 0;
-}
-
-static int store_timeout(struct parser *ps, struct account *a, const struct command *c,
-                         const char *value)
-{
-	long n;
-
-	if (strcmp(value, "off") == 0) {
-		set_scalar(a, c, CONFIG_TIMEOUT_OFF);
-		return 0;
-	}
-	if (!parse_decimal(value, 1, CONFIG_TIMEOUT_MAX, &n))
-		return parse_error(ps, "%s must be a number of seconds from 1 to %d or off, not '%.*s'",
-		                   c->keyword, CONFIG_TIMEOUT_MAX, ECHO_MAX, value);
-	set_scalar(a, c, (int)n);
-	return 0;
-}
-
-/* Account names, one space between each. Whether they exist is checked at
- * the end of the file, since they may be defined further down. */
-static int store_accounts(struct parser *ps, struct account *a, const struct command *c,
-                          const char *value)
-{
-	char names[CONFIG_LINE_MAX + 1];
-	size_t n = 0;
-
-	for (const char *p = value; *p; p++) {
-		if (!is_blank(*p))
-			names[n++] = *p;
-		else if (n > 0 && names[n - 1] != ' ')
-			names[n++] = ' ';
-	}
-	if (n > 0 && names[n - 1] == ' ')
-		n--;
-	names[n] = '\0';
-	return store_text(ps, a, c, names);
-}
-
-/* The argument a bare keyword stands for, or NULL when it needs one. */
-static const char *implied_argument(const struct command *c)
-{
-	switch (c->kind) {
-	case KIND_BOOL: case KIND_TLS:
-		return "on";
-	case KIND_TEXT: case KIND_PATH: case KIND_SECRET:
-	case KIND_FINGERPRINT: case KIND_ACCOUNTS:
-		return c->required ? NULL : "";
-	default:
-		return c->bare;
-	}
-}
-
-static int store_value(struct parser *ps, struct account *a, const struct command *c,
-                       const struct line *ln)
-{
-	const char *value = ln->argument;
-
-	if (!ln->has_argument && !(value = implied_argument(c)))
-		return parse_error(ps, "'%s' needs a value", c->keyword);
-	if (c->required && !*value)
-		return parse_error(ps, "'%s' needs a value", c->keyword);
-
-	switch (c->kind) {
-	case KIND_TEXT: case KIND_SECRET:
-		return store_text(ps, a, c, value);
-	case KIND_PATH:
-		return store_path(ps, a, c, value);
-	case KIND_BOOL: case KIND_TLS:
-		return store_on_off(ps, a, c, value);
-	case KIND_NUMBER:
-		return store_number(ps, a, c, value);
-	case KIND_TIMEOUT:
-		return store_timeout(ps, a, c, value);
-	case KIND_WORD: case KIND_PROTOCOL: case KIND_QUEUE:
-		return store_word(ps, a, c, value);
-	case KIND_FINGERPRINT:
-		if (*value && !is_fingerprint(value))
-			return parse_error(ps, "%s must be a SHA-256 or SHA-1 fingerprint "
-			                   "(32 or 20 hex pairs separated by colons), not '%.*s'",
-			                   c->keyword, ECHO_MAX, value);
-		return store_text(ps, a, c, value);
-	case KIND_DSN_NOTIFY:
-		if (!is_dsn_notify(value))
-			return parse_error(ps, "%s takes off, never, or a comma-separated list of "
-			                   "success, failure and delay, not '%.*s'",
-			                   c->keyword, ECHO_MAX, value);
-		return store_text(ps, a, c, value);
-	case KIND_ACCOUNTS:
-		return store_accounts(ps, a, c, value);
-	}
-	return outcome_fail(ps->out, OUTCOME_INTERNAL, STEP, "no storage for '%s'", c->keyword);
-}
-
 /* ------------------------------------------------------------ missing features */
-
-static bool needs_missing_feature(const struct account *a, const struct command *c)
-{
-	const char *value;
-
-	if (!c->missing)
-		return false;
-	if (!holds_text(c))
-		return scalar_value(a, c) != 0;
-	value = text_value(a, c);
-	return value && (!c->idle || strcmp(value, c->idle) != 0);
-}
-
-static void describe_value(const struct account *a, const struct command *c,
-                           char *buf, size_t size)
-{
-	const char *words = c->kind == KIND_PROTOCOL || c->kind == KIND_QUEUE ? c->words : "off|on";
-	const char *w = words;
-
-	if (holds_text(c)) {
-		snprintf(buf, size, "%s", text_value(a, c) ? text_value(a, c) : "");
-		return;
-	}
-	for (int i = 0; i < scalar_value(a, c) && strchr(w, '|'); i++)
-		w += strcspn(w, "|") + 1;
-	snprintf(buf, size, "%.*s", (int)strcspn(w, "|"), w);
-}
 
 /* The first objection in table order, built once the account is complete so
  * that a later line turning the feature off again has cleared it. */
@@ -633,12 +118,12 @@ static void note_unsupported(const struct config *cfg, struct account *a,
 	a->unsupported[0] = '\0';
 	a->unsupported_keyword = NULL;
 	for (size_t i = 0; i < NCOMMANDS; i++) {
-		const struct command *c = &commands[i];
+		const struct command *c = &config_commands[i];
 		char value[256];
 
 		if (notes->feature_line[i] == 0)
 			continue;
-		describe_value(a, c, value, sizeof(value));
+		config_describe_value(a, c, value, sizeof(value));
 		snprintf(a->unsupported, sizeof(a->unsupported),
 		         "%s:%u: %s %s: not supported yet (%s arrives in a later postie version); %s",
 		         cfg->path, notes->feature_line[i], c->keyword, value, c->missing, c->fix);
@@ -704,7 +189,7 @@ static int inherit(struct parser *ps, struct account *child, struct account_note
 
 		if (!(parent_notes->set & bit))
 			continue;
-		if (copy_setting(child, parent, &commands[i]) < 0)
+		if (config_copy_setting(child, parent, &config_commands[i]) < 0)
 			return out_of_memory(ps->out);
 		child_notes->set |= bit;
 		child_notes->feature_line[i] = parent_notes->feature_line[i];
@@ -777,7 +262,7 @@ static int start_account(struct parser *ps, struct line *ln)
 
 	index = cfg->naccounts++;
 	a = &cfg->accounts[index];
-	init_account(a);        /* now owned by cfg: freed with it on any error below */
+	config_init_account(a);        /* now owned by cfg: freed with it on any error below */
 	ps->notes[index] = ps->defaults_notes;
 	ps->notes[index].set = 0;
 	if (!(a->name = strdup(name)))
@@ -785,7 +270,7 @@ static int start_account(struct parser *ps, struct line *ln)
 	a->origin.file = cfg->path;
 	a->origin.line = ps->line;
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		if (copy_setting(a, &ps->defaults, &commands[i]) < 0)
+		if (config_copy_setting(a, &ps->defaults, &config_commands[i]) < 0)
 			return out_of_memory(ps->out);
 	if (parents && inherit_parents(ps, index, parents) < 0)
 		return -1;
@@ -853,24 +338,24 @@ static bool keyword_is(const struct line *ln, const char *word)
 static const struct command *find_command(const struct line *ln)
 {
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		if (keyword_is(ln, commands[i].keyword))
-			return &commands[i];
+		if (keyword_is(ln, config_commands[i].keyword))
+			return &config_commands[i];
 	return NULL;
 }
 
 static int apply_command(struct parser *ps, const struct command *c, const struct line *ln)
 {
-	size_t i = (size_t)(c - commands);
+	size_t i = (size_t)(c - config_commands);
 	bool in_account = ps->section == SECTION_ACCOUNT;
 	size_t last = ps->cfg->naccounts - 1;
 	struct account *a = in_account ? &ps->cfg->accounts[last] : &ps->defaults;
 	struct account_notes *notes = in_account ? &ps->notes[last] : &ps->defaults_notes;
 
-	if (store_value(ps, a, c, ln) < 0)
+	if (store_argument(ps, a, c, ln->has_argument ? ln->argument : NULL) < 0)
 		return -1;
 	notes->set |= UINT64_C(1) << i;
-	notes->feature_line[i] = needs_missing_feature(a, c) ? ps->line : 0;
-	if (c->kind == KIND_SECRET && text_value(a, c))
+	notes->feature_line[i] = config_needs_missing_feature(a, c) ? ps->line : 0;
+	if (c->kind == KIND_SECRET && config_text_value(a, c))
 		ps->cfg->holds_password = true;
 	return 0;
 }
@@ -915,10 +400,10 @@ static int check_fallbacks(struct parser *ps)
 	struct config *cfg = ps->cfg;
 
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		if (commands[i].kind == KIND_ACCOUNTS)
-			fallback = &commands[i];
+		if (config_commands[i].kind == KIND_ACCOUNTS)
+			fallback = &config_commands[i];
 	for (size_t i = 0; fallback && i < cfg->naccounts; i++) {
-		const char *list = text_value(&cfg->accounts[i], fallback);
+		const char *list = config_text_value(&cfg->accounts[i], fallback);
 
 		for (const char *p = list; p && *p;) {
 			size_t n = strcspn(p, " ");
@@ -927,7 +412,7 @@ static int check_fallbacks(struct parser *ps)
 			memcpy(name, p, n);
 			name[n] = '\0';
 			if (!config_find(cfg, name)) {
-				ps->line = ps->notes[i].feature_line[fallback - commands];
+				ps->line = ps->notes[i].feature_line[fallback - config_commands];
 				return parse_error(ps, "fallback account '%.*s' is not defined",
 				                   ECHO_MAX, name);
 			}
@@ -975,11 +460,11 @@ int config_parse(const char *label, const char *text, size_t len,
 	ps.cfg = cfg;
 	ps.out = out;
 	ps.section = SECTION_NONE;
-	init_account(&ps.defaults);
+	config_init_account(&ps.defaults);
 
 	rc = parse_text(&ps, text, len);
 
-	free_account(&ps.defaults);
+	config_free_account(&ps.defaults);
 	free(ps.notes);
 	if (rc < 0)
 		config_free(cfg);
@@ -989,8 +474,8 @@ int config_parse(const char *label, const char *text, size_t len,
 static const struct command *command_named(const char *keyword)
 {
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		if (strcmp(commands[i].keyword, keyword) == 0)
-			return &commands[i];
+		if (strcmp(config_commands[i].keyword, keyword) == 0)
+			return &config_commands[i];
 	return NULL;
 }
 
@@ -1001,8 +486,6 @@ int config_override(struct account *a, const char *keyword, const char *value,
 	struct config label = { .path = (char *)"command line" };
 	char option[64];
 	struct parser ps = { .cfg = &label, .out = out, .option = option };
-	struct line *ln;
-	int rc;
 
 	snprintf(option, sizeof(option), "%s", keyword);
 	for (char *p = option; *p; p++)
@@ -1016,21 +499,12 @@ int config_override(struct account *a, const char *keyword, const char *value,
 		                    option);
 	if (value && strlen(value) > CONFIG_LINE_MAX)
 		return parse_error(&ps, "value longer than %d bytes", CONFIG_LINE_MAX);
-	if (!(ln = calloc(1, sizeof(*ln))))
-		return out_of_memory(out);
-	ln->keyword = c->keyword;
-	ln->keyword_len = strlen(c->keyword);
-	ln->has_argument = value != NULL;
-	if (value)
-		snprintf(ln->argument, sizeof(ln->argument), "%s", value);
-	rc = store_value(&ps, a, c, ln);
-	free(ln);
-	if (rc < 0)
+	if (store_argument(&ps, a, c, value) < 0)
 		return -1;
-	if (needs_missing_feature(a, c)) {
+	if (config_needs_missing_feature(a, c)) {
 		char shown[256];
 
-		describe_value(a, c, shown, sizeof(shown));
+		config_describe_value(a, c, shown, sizeof(shown));
 		snprintf(a->unsupported, sizeof(a->unsupported),
 		         "option --%s=%s: not supported yet (%s arrives in a later postie version); %s",
 		         option, shown, c->missing, c->fix);
@@ -1055,7 +529,7 @@ struct account *config_add_account(struct config *cfg, const char *name, struct 
 	}
 	cfg->accounts = accounts;
 	a = &accounts[cfg->naccounts];
-	init_account(a);
+	config_init_account(a);
 	a->origin.file = "command line";
 	if (!(a->name = strdup(name))) {
 		out_of_memory(out);
@@ -1070,7 +544,7 @@ void config_free(struct config *cfg)
 	if (!cfg)
 		return;
 	for (size_t i = 0; i < cfg->naccounts; i++)
-		free_account(&cfg->accounts[i]);
+		config_free_account(&cfg->accounts[i]);
 	free(cfg->accounts);
 	free(cfg->path);
 	memset(cfg, 0, sizeof(*cfg));

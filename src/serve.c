@@ -1,48 +1,33 @@
 /* serve.c - `-bs`: the server side of SMTP, spoken to our caller.
  *
- * One session struct holds the input buffer (read(2) only: stdin may hold
- * the next command right behind the data), the replies not yet written and
- * the transaction being collected. Replies wait in their buffer until we
- * are about to block on input (RFC 2920), so a pipelined group costs one
- * write. The message goes to an unlinked temporary file as it arrives. */
+ * One session struct holds the wire (serve_io.c: buffered input lines,
+ * queued replies) and the transaction being collected. The message goes to
+ * an unlinked temporary file as it arrives; a failed submission is
+ * answered with the reply serve_reply_for (serve_reply.c) chooses. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "address.h"
 #include "log.h"
 #include "serve.h"
+#include "serve_io.h"
 
-#define SERVE_IN_BUFFER 65536      /* input: commands, or data in large reads */
-#define SERVE_REPLY_BUFFER 4096    /* replies wait here until the caller waits */
 #define SERVE_DATA_BUFFER 65536    /* message bytes on their way to the file */
-#define SERVE_REPLY_LINE_MAX 512   /* RFC 5321 4.5.3.1.5, CRLF included */
-#define SERVE_REPLY_TEXT_MAX 480   /* text of one reply line: leaves room for code */
 #define SERVE_DEFAULT_TIMEOUT 300
 
 struct serve_session {
-	int in_fd, out_fd;
-	long long timeout_ms;
+	struct serve_io io;             /* the caller's input and our replies */
 	char host[256];                 /* our name, escaped */
 	serve_submit_fn submit;
 	void *ctx;
-	struct outcome *out;
-	bool failed;                    /* I/O error or timeout: *out says which */
-	bool timed_out;                 /* the caller sent nothing in time */
 	bool crlf_client;               /* a command line ended in CRLF */
-
-	char in[SERVE_IN_BUFFER];
-	size_t in_start, in_end;        /* unread input is in[in_start..in_end) */
-	char replies[SERVE_REPLY_BUFFER];
-	size_t replies_len;
 
 	/* the transaction */
 	bool greeted;                   /* EHLO or HELO seen */
@@ -60,143 +45,7 @@ struct serve_session {
 	size_t data_used;
 };
 
-/* One line of input. A line longer than the buffer comes in pieces: every
- * piece but the last has complete == false. */
-struct input_line {
-	const char *text;
-	size_t len;                     /* without the LF and a CR before it */
-	size_t raw_len;                 /* with them */
-	bool complete;                  /* ended by LF */
-	bool crlf;                      /* ended by CR LF */
-};
-
-/* ============================================================ clock, waits */
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Wait until fd is ready for `events` or the deadline passes (a deadline
- * already past still looks once). Returns 1 ready, 0 timed out, -1 error. */
-static int wait_ready(int fd, short events, long long deadline)
-{
-	for (;;) {   /* bounded by the deadline */
-		long long left = deadline - now_ms();
-		struct pollfd p = { .fd = fd, .events = events };
-		int r = poll(&p, 1, left <= 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left);
-
-		if (r > 0)
-			return 1;
-		if (r == 0)
-			return 0;
-		if (errno != EINTR)
-			return -1;
-		if (left <= 0)
-			return 0;
-	}
-}
-
-static void session_fail(struct serve_session *s, enum outcome_class cls, const char *fmt,
-                         ...) __attribute__((format(printf, 3, 4)));
-static void session_fail(struct serve_session *s, enum outcome_class cls, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (s->failed)
-		return;
-	s->failed = true;
-	va_start(ap, fmt);
-	outcome_vfail(s->out, cls, "serve", fmt, ap);
-	va_end(ap);
-}
-
 /* ================================================================ replies */
-
-/* Write every waiting reply. Pieces of at most PIPE_BUF after POLLOUT, so
- * a write to a pipe cannot block past the deadline. */
-static int flush_replies(struct serve_session *s)
-{
-	long long deadline = now_ms() + s->timeout_ms;
-	size_t done = 0;
-
-	if (s->failed)
-		return -1;
-	while (done < s->replies_len) {   /* bounded by the deadline */
-		size_t piece = s->replies_len - done;
-		ssize_t n;
-		int r = wait_ready(s->out_fd, POLLOUT, deadline);
-
-		if (r == 0) {
-			session_fail(s, OUTCOME_TEMPORARY, "the SMTP client took no reply for %lld s",
-			             s->timeout_ms / 1000);
-			return -1;
-		}
-		if (piece > PIPE_BUF)
-			piece = PIPE_BUF;
-		n = r < 0 ? -1 : write(s->out_fd, s->replies + done, piece);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n <= 0) {
-			session_fail(s, OUTCOME_IO, "cannot write to the SMTP client: %s",
-			             n == 0 ? "nothing written" : strerror(errno));
-			return -1;
-		}
-		done += (size_t)n;
-	}
-	s->replies_len = 0;
-	return 0;
-}
-
-static void queue_reply_bytes(struct serve_session *s, const char *bytes, size_t len)
-{
-	if (s->replies_len + len > sizeof(s->replies) && flush_replies(s) < 0)
-		return;
-	if (s->failed)
-		return;
-	memcpy(s->replies + s->replies_len, bytes, len);
-	s->replies_len += len;
-}
-
-static void queue_reply_line(struct serve_session *s, int code, bool last,
-                             const char *enhanced, const char *text, size_t len)
-{
-	char line[SERVE_REPLY_LINE_MAX];
-	int n = snprintf(line, sizeof(line), "%03d%c%s%s", code, last ? ' ' : '-',
-	                 enhanced, enhanced[0] ? " " : "");
-	size_t used = n > 0 ? (size_t)n : 0;
-
-	if (used > sizeof(line) - 2)
-		used = sizeof(line) - 2;
-	if (len > sizeof(line) - 2 - used)
-		len = sizeof(line) - 2 - used;
-	memcpy(line + used, text, len);
-	used += len;
-	memcpy(line + used, "\r\n", 2);
-	queue_reply_bytes(s, line, used + 2);
-}
-
-/* A reply whose text may hold several lines separated by '\n'. The text is
- * ours or already escaped: no CR or control character reaches the caller. */
-static void send_reply(struct serve_session *s, int code, const char *enhanced,
-                       const char *text)
-{
-	const char *p = text;
-
-	for (;;) {   /* one turn per line of `text` */
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		bool last = !nl || nl[1] == '\0';
-
-		queue_reply_line(s, code, last, enhanced, p, len);
-		if (last)
-			return;
-		p = nl + 1;
-	}
-}
 
 static void reply(struct serve_session *s, int code, const char *enhanced, const char *fmt,
                   ...) __attribute__((format(printf, 4, 5)));
@@ -208,73 +57,7 @@ static void reply(struct serve_session *s, int code, const char *enhanced, const
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	send_reply(s, code, enhanced, text);
-}
-
-/* ================================================================== input */
-
-/* Read more input, after the waiting replies are out when nothing is ready
- * (the caller waits for them). Returns bytes read, 0 at EOF, -1 failure. */
-static int fill_input(struct serve_session *s)
-{
-	ssize_t n;
-	int r = wait_ready(s->in_fd, POLLIN, now_ms());
-
-	if (r == 0) {
-		if (flush_replies(s) < 0)
-			return -1;
-		r = wait_ready(s->in_fd, POLLIN, now_ms() + s->timeout_ms);
-	}
-	if (r == 0) {
-		s->timed_out = true;
-		session_fail(s, OUTCOME_TEMPORARY, "the SMTP client sent nothing for %lld s",
-		             s->timeout_ms / 1000);
-		return -1;
-	}
-	do
-		n = read(s->in_fd, s->in + s->in_end, sizeof(s->in) - s->in_end);
-	while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		session_fail(s, OUTCOME_IO, "cannot read from the SMTP client: %s", strerror(errno));
-		return -1;
-	}
-	s->in_end += (size_t)n;
-	return (int)(n > 0);
-}
-
-/* The next line, or the next piece of a line that does not fit the buffer
- * (a CR at the end of a piece is kept back: its LF may follow). The text
- * stays valid until the next call. Returns 1, 0 at EOF, -1 on failure. */
-static int read_line(struct serve_session *s, struct input_line *ln)
-{
-	for (;;) {   /* each turn reads more, and the buffer is finite */
-		char *start = s->in + s->in_start;
-		size_t avail = s->in_end - s->in_start;
-		char *lf = memchr(start, '\n', avail);
-		int r;
-
-		if (lf || avail == sizeof(s->in)) {
-			ln->text = start;
-			ln->complete = lf != NULL;
-			ln->raw_len = lf ? (size_t)(lf - start) + 1 : avail;
-			ln->len = lf ? (size_t)(lf - start) : avail;
-			ln->crlf = false;
-			if (ln->len > 0 && start[ln->len - 1] == '\r') {
-				ln->len--;
-				ln->crlf = lf != NULL;
-				if (!lf)
-					ln->raw_len--;
-			}
-			s->in_start += ln->raw_len;
-			return 1;
-		}
-		memmove(s->in, start, avail);
-		s->in_start = 0;
-		s->in_end = avail;
-		r = fill_input(s);
-		if (r <= 0)
-			return r;
-	}
+	serve_io_send_reply(&s->io, code, enhanced, text);
 }
 
 /* ============================================================ transaction */
@@ -372,7 +155,7 @@ static int receive_data(struct serve_session *s)
 		struct input_line ln;
 		const char *text;
 		size_t len;
-		int r = read_line(s, &ln);
+		int r = serve_io_read_line(&s->io, &ln);
 
 		if (r <= 0)
 			return r;
@@ -396,136 +179,6 @@ static int receive_data(struct serve_session *s)
 		 * it stuffed dots, and where the end marker may stand. */
 		at_line_start = ln.complete && (ln.crlf || !s->crlf_client);
 	}
-}
-
-/* ========================================================== failure reply */
-
-struct local_reply {
-	enum outcome_class cls;
-	int code;
-	const char *enhanced;
-};
-
-/* How a failure on our side looks to the caller. A temporary code keeps
- * the message with the caller when the fault is ours or fixable. */
-static const struct local_reply local_replies[] = {
-	{ OUTCOME_BAD_MESSAGE,  554, "5.6.0" },
-	{ OUTCOME_RCPT_REFUSED, 550, "5.1.0" },
-	{ OUTCOME_REFUSED,      554, "5.0.0" },
-	{ OUTCOME_NO_HOST,      451, "4.4.3" },
-	{ OUTCOME_NOT_PERMITTED, 451, "4.7.0" },
-	{ OUTCOME_CONFIG,       451, "4.3.5" },
-};
-
-static const struct local_reply *local_reply_for(enum outcome_class cls)
-{
-	static const struct local_reply fallback = { OUTCOME_TEMPORARY, 451, "4.3.0" };
-
-	for (size_t i = 0; i < sizeof(local_replies) / sizeof(local_replies[0]); i++)
-		if (local_replies[i].cls == cls)
-			return &local_replies[i];
-	return &fallback;
-}
-
-/* 1 to 3 digits and what follows them; NULL when there are none or more. */
-static const char *skip_digits(const char *p)
-{
-	size_t n = strspn(p, "0123456789");
-
-	return n >= 1 && n <= 3 ? p + n : NULL;
-}
-
-/* "C.S.D" (RFC 3463) whose class digit C is the reply's. */
-static bool enhanced_fits(const char *enhanced, int code)
-{
-	const char *p = enhanced;
-
-	if (p[0] != '0' + code / 100 || p[1] != '.')
-		return false;
-	p = skip_digits(p + 2);
-	if (!p || *p != '.')
-		return false;
-	p = skip_digits(p + 1);
-	return p && *p == '\0';
-}
-
-/* Escape each '\n'-separated line of `src` on its own, each cut to what
- * fits one reply line; the lines stay separated by '\n'. */
-static void escape_lines(char *dst, size_t size, const char *src)
-{
-	size_t used = 0;
-
-	if (size == 0)
-		return;
-	dst[0] = '\0';
-	for (;;) {   /* one turn per line of src */
-		const char *nl = strchr(src, '\n');
-		size_t len = nl ? (size_t)(nl - src) : strlen(src);
-		size_t room = size - used;
-		char line[SERVE_REPLY_TEXT_MAX + 1];
-		size_t n = log_escape(line, sizeof(line), src, len);
-
-		if (n + 2 > room)
-			return;
-		if (used > 0)
-			dst[used++] = '\n';
-		memcpy(dst + used, line, n + 1);
-		used += n;
-		if (!nl || nl[1] == '\0')
-			return;
-		src = nl + 1;
-	}
-}
-
-/* A smarthost's refusal of the mail itself (MAIL, RCPT, DATA and the end
- * of data) is the caller's answer. Its refusal of our session (greeting,
- * TLS, AUTH) is a fault of ours to fix, and not a reply the end of data may
- * carry (RFC 5321 4.3.2): it becomes a local, temporary one. */
-static bool refused_the_mail(const struct outcome *o)
-{
-	static const char *const steps[] = { "mail", "rcpt", "data", NULL };
-
-	if (o->smtp_code < 400 || o->smtp_code > 599 || !o->step)
-		return false;
-	for (const char *const *st = steps; *st; st++)
-		if (strcmp(o->step, *st) == 0)
-			return true;
-	return false;
-}
-
-void serve_reply_for(const struct outcome *o, int *code, char *enhanced, size_t esize,
-                     char *text, size_t tsize)
-{
-	char raw[OUTCOME_TEXT_MAX + OUTCOME_REPLY_MAX + 64];
-	size_t used;
-
-	if (refused_the_mail(o)) {
-		*code = o->smtp_code;
-		if (enhanced_fits(o->enhanced, o->smtp_code))
-			snprintf(enhanced, esize, "%s", o->enhanced);
-		else
-			snprintf(enhanced, esize, "%d.0.0", o->smtp_code / 100);
-		if (o->reply[0]) {
-			escape_lines(text, tsize, o->reply);
-			return;
-		}
-	} else {
-		const struct local_reply *m = local_reply_for(o->cls);
-
-		*code = m->code;
-		snprintf(enhanced, esize, "%s", m->enhanced);
-	}
-	if (o->cls == OUTCOME_CONFIG)
-		used = (size_t)snprintf(raw, sizeof(raw), "postie is not configured: %s", o->text);
-	else if (o->step && o->step[0])
-		used = (size_t)snprintf(raw, sizeof(raw), "postie: %s: %s", o->step, o->text);
-	else
-		used = (size_t)snprintf(raw, sizeof(raw), "postie: %s", o->text);
-	if (o->smtp_code && !refused_the_mail(o) && used < sizeof(raw))
-		snprintf(raw + used, sizeof(raw) - used, ": the server said %d%s%s %s", o->smtp_code,
-		         o->enhanced[0] ? " " : "", o->enhanced, o->reply);
-	/* Our own text is one line: a '\n' in it is shown, not obeyed. */
-	log_escape(text, tsize, raw, strlen(raw));
 }
 
 /* ================================================================ commands */
@@ -772,7 +425,7 @@ static void submit_message(struct serve_session *s)
 		return;
 	}
 	serve_reply_for(&result, &code, enhanced, sizeof(enhanced), text, sizeof(text));
-	send_reply(s, code, enhanced, text);
+	serve_io_send_reply(&s->io, code, enhanced, text);
 }
 
 /* Returns false when the input ended during the data. */
@@ -884,7 +537,7 @@ static int skip_rest_of_line(struct serve_session *s)
 {
 	for (;;) {   /* one turn per piece; ends with the line or the input */
 		struct input_line ln;
-		int r = read_line(s, &ln);
+		int r = serve_io_read_line(&s->io, &ln);
 
 		if (r <= 0 || ln.complete)
 			return r;
@@ -897,19 +550,19 @@ static int run_dialogue(struct serve_session *s)
 	reply(s, 220, "", "%s ESMTP postie", s->host);
 	for (;;) {   /* one turn per command; ends with the input */
 		struct input_line ln;
-		int r = read_line(s, &ln);
+		int r = serve_io_read_line(&s->io, &ln);
 
 		if (r <= 0)
 			return r;
 		if (!ln.complete && skip_rest_of_line(s) <= 0)
-			return s->failed ? -1 : 0;
+			return s->io.failed ? -1 : 0;
 		if (ln.crlf)
 			s->crlf_client = true;
 		if (!ln.complete || ln.raw_len > SERVE_LINE_MAX)
 			reply(s, 500, "5.5.2", "Line too long (at most %d octets)", SERVE_LINE_MAX);
 		else if (!do_command(s, ln.text, ln.len))
-			return s->failed ? -1 : 0;
-		if (s->failed)
+			return s->io.failed ? -1 : 0;
+		if (s->io.failed)
 			return -1;
 	}
 }
@@ -918,19 +571,19 @@ static int run_dialogue(struct serve_session *s)
  * be gone by now: a failed write changes neither the result nor *out. */
 static void send_last_replies(struct serve_session *s)
 {
-	struct outcome *kept = s->out;
+	struct outcome *kept = s->io.out;
 	struct outcome ignored;
 
-	if (s->failed && !s->timed_out)
+	if (s->io.failed && !s->io.timed_out)
 		return;
 	outcome_clear(&ignored);
-	s->out = &ignored;
-	s->failed = false;
-	if (s->timed_out)
+	s->io.out = &ignored;
+	s->io.failed = false;
+	if (s->io.timed_out)
 		reply(s, 421, "4.4.2", "%s closing: no input for %lld s", s->host,
-		      s->timeout_ms / 1000);
-	flush_replies(s);
-	s->out = kept;
+		      s->io.timeout_ms / 1000);
+	serve_io_flush_replies(&s->io);
+	s->io.out = kept;
 }
 
 int serve_smtp(int in_fd, int out_fd, const char *hostname, int idle_timeout,
@@ -941,15 +594,15 @@ int serve_smtp(int in_fd, int out_fd, const char *hostname, int idle_timeout,
 
 	if (!s)
 		return outcome_fail(out, OUTCOME_OS, "serve", "out of memory");
-	s->in_fd = in_fd;
-	s->out_fd = out_fd;
-	s->timeout_ms = 1000LL * (idle_timeout > 0 ? idle_timeout : SERVE_DEFAULT_TIMEOUT);
+	s->io.in_fd = in_fd;
+	s->io.out_fd = out_fd;
+	s->io.timeout_ms = 1000LL * (idle_timeout > 0 ? idle_timeout : SERVE_DEFAULT_TIMEOUT);
 	if (!hostname || !*hostname)
 		hostname = "localhost";
 	log_escape(s->host, sizeof(s->host), hostname, strlen(hostname));
 	s->submit = submit;
 	s->ctx = ctx;
-	s->out = out;
+	s->io.out = out;
 	s->data_fd = -1;
 
 	r = run_dialogue(s);

@@ -51,9 +51,9 @@ int serve_smtp(int in_fd, int out_fd, const char *hostname, int idle_timeout,
 
 /* The SMTP reply for a failed submission: the smarthost's 4xx/5xx refusal
  * of the mail (at MAIL, RCPT, DATA or the end of data) is passed on (code,
- * enhanced code, text); any other failure, its refusal of the session
- * (greeting, TLS, AUTH) included, maps to a code by its class, with the
- * server's reply in the text. `enhanced` gets "X.Y.Z"; `text` gets the text with control
+ * enhanced code, text); its refusal of the session (greeting, EHLO, TLS,
+ * AUTH) is 451, with the server's reply in the text; a failure of ours maps
+ * to a code by its class. `enhanced` gets "X.Y.Z"; `text` gets the text with control
  * characters escaped, lines of a multi-line reply separated by '\n'. */
 void serve_reply_for(const struct outcome *o, int *code, char *enhanced, size_t esize,
                      char *text, size_t tsize);

@@ -1,6 +1,6 @@
-/* smtp.c - the SMTP client state machine (RFC 5321, 2920, 3463, 3207, 4954,
- * 2033); the ESMTP parameters of MAIL and RCPT are esmtp.c's. */
-#include <ctype.h>
+/* smtp.c - the SMTP client state machine (RFC 5321, 2920, 3207, 2033); the
+ * ESMTP parameters of MAIL and RCPT are esmtp.c's, the parsing of replies and
+ * capabilities smtp_reply.c's, AUTH smtp_auth.c's. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,25 +12,13 @@
 #include "log.h"
 #include "message.h"
 #include "smtp.h"
+#include "smtp_internal.h"
 
 #define BODY_BLOCK (64 * 1024)
 #define PENDING_MAX 1024   /* commands queued before their replies are read */
 /* ESMTP parameters lengthen a command line beyond 512 octets (RFC 5321
  * 4.5.3.1.4); DSN adds the most: ORCPT 500, ENVID 100 (RFC 3461 4). */
 #define COMMAND_MAX (SMTP_LINE_MAX + 700)
-
-enum smtp_state {
-	STATE_GREETING,   /* connected, waiting for the banner */
-	STATE_HELLO,      /* EHLO/HELO sent */
-	STATE_TLS,        /* STARTTLS sent; the caller runs the handshake */
-	STATE_AUTH,       /* in a SASL exchange */
-	STATE_READY,      /* between transactions */
-	STATE_ENVELOPE,   /* MAIL/RCPT sent */
-	STATE_DATA,       /* DATA sent, waiting for 354 */
-	STATE_BODY,       /* body and "." sent, waiting for the verdict */
-	STATE_QUIT,
-	STATE_FAILED,     /* the connection cannot be used any more */
-};
 
 static const char *const state_names[] = {
 	[STATE_GREETING] = "greeting", [STATE_HELLO] = "hello", [STATE_TLS] = "tls",
@@ -87,145 +75,6 @@ struct smtp_session {
 	char body_out[2 * BODY_BLOCK];
 };
 
-/* ------------------------------------------------------------ replies */
-
-void smtp_reply_begin(struct smtp_reply *r)
-{
-	r->code = 0;
-	r->enhanced[0] = '\0';
-	r->nlines = 0;
-	r->text_len = 0;
-	r->text[0] = '\0';
-}
-
-/* An RFC 3463 status code "C.SSS.DDD" at the start of s whose class matches
- * the reply's first digit; returns its length, 0 when there is none. */
-static size_t enhanced_code_length(const char *s, size_t len, char reply_class)
-{
-	size_t i = 0, digits;
-
-	if (len < 5 || s[0] != reply_class || s[1] != '.')
-		return 0;
-	i = 2;
-	for (int part = 0; part < 2; part++) {
-		for (digits = 0; i < len && isdigit((unsigned char)s[i]) && digits < 3; i++)
-			digits++;
-		if (digits == 0)
-			return 0;
-		if (part == 0) {
-			if (i >= len || s[i] != '.')
-				return 0;
-			i++;
-		}
-	}
-	if (i < len && s[i] != ' ')
-		return 0;
-	return i;
-}
-
-int smtp_reply_add_line(struct smtp_reply *r, const char *line, size_t len,
-                        char *err, size_t errlen)
-{
-	int code;
-	bool last;
-	size_t skip;
-
-	if (len > SMTP_LINE_MAX) {
-		snprintf(err, errlen, "reply line longer than %d octets", SMTP_LINE_MAX);
-		return -1;
-	}
-	if (r->nlines >= SMTP_REPLY_LINES_MAX) {
-		snprintf(err, errlen, "reply longer than %d lines", SMTP_REPLY_LINES_MAX);
-		return -1;
-	}
-	if (len < 3 || !(line[0] >= '2' && line[0] <= '5') || !isdigit((unsigned char)line[1]) ||
-	    !isdigit((unsigned char)line[2]) || (len > 3 && line[3] != ' ' && line[3] != '-')) {
-		snprintf(err, errlen, "malformed reply line");
-		return -1;
-	}
-	code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
-	if (r->nlines > 0 && code != r->code) {
-		snprintf(err, errlen, "reply code changed from %d to %d within one reply", r->code, code);
-		return -1;
-	}
-	r->code = code;
-	last = len == 3 || line[3] == ' ';
-	line += len > 3 ? 4 : 3;
-	len -= len > 3 ? 4 : 3;
-
-	skip = enhanced_code_length(line, len, (char)('0' + code / 100));
-	if (skip) {
-		if (r->nlines == 0)
-			snprintf(r->enhanced, sizeof(r->enhanced), "%.*s", (int)skip, line);
-		line += skip;
-		len -= skip;
-		while (len > 0 && *line == ' ') {
-			line++;
-			len--;
-		}
-	}
-	if (r->nlines > 0)
-		r->text[r->text_len++] = '\n';
-	memcpy(r->text + r->text_len, line, len);
-	r->text_len += len;
-	r->text[r->text_len] = '\0';
-	r->nlines++;
-	return last ? 1 : 0;
-}
-
-/* ------------------------------------------------------------ capabilities */
-
-static bool keyword_is(const char *word, size_t len, const char *keyword)
-{
-	return strlen(keyword) == len && strncasecmp(word, keyword, len) == 0;
-}
-
-static void caps_parse_line(struct smtp_caps *caps, const char *line, size_t len)
-{
-	size_t kw = 0;
-
-	while (kw < len && line[kw] != ' ' && line[kw] != '=')
-		kw++;
-	if (keyword_is(line, kw, "PIPELINING"))
-		caps->pipelining = true;
-	else if (keyword_is(line, kw, "8BITMIME"))
-		caps->eightbitmime = true;
-	else if (keyword_is(line, kw, "SMTPUTF8"))
-		caps->smtputf8 = true;
-	else if (keyword_is(line, kw, "STARTTLS"))
-		caps->starttls = true;
-	else if (keyword_is(line, kw, "CHUNKING"))
-		caps->chunking = true;
-	else if (keyword_is(line, kw, "DSN"))
-		caps->dsn = true;
-	else if (keyword_is(line, kw, "ENHANCEDSTATUSCODES"))
-		caps->enhancedstatuscodes = true;
-	else if (keyword_is(line, kw, "SIZE")) {
-		caps->size_offered = true;
-		caps->size_limit = kw < len ? strtoull(line + kw + 1, NULL, 10) : 0;
-	} else if (keyword_is(line, kw, "AUTH") && kw < len) {
-		snprintf(caps->auth, sizeof(caps->auth), "%.*s", (int)(len - kw - 1), line + kw + 1);
-	}
-}
-
-void smtp_caps_parse(struct smtp_caps *caps, const struct smtp_reply *r)
-{
-	const char *p = r->text, *end = r->text + r->text_len;
-
-	memset(caps, 0, sizeof(*caps));
-	caps->esmtp = true;
-	/* The first line is the server's name, not a capability. */
-	p = memchr(p, '\n', (size_t)(end - p));
-	while (p && p < end) {
-		const char *line = p + 1;
-		const char *nl = memchr(line, '\n', (size_t)(end - line));
-		size_t len = nl ? (size_t)(nl - line) : (size_t)(end - line);
-
-		caps_parse_line(caps, line, len);
-		p = nl;
-	}
-}
-
 /* ------------------------------------------------------------ session */
 
 /* Free what the last transaction left: recipient replies, wire addresses. */
@@ -274,11 +123,31 @@ bool smtp_last_delivered(const struct smtp_session *s)
 	return s->delivered;
 }
 
+struct net_conn *smtp_session_conn(const struct smtp_session *s)
+{
+	return s->conn;
+}
+
+enum smtp_state smtp_session_state(const struct smtp_session *s)
+{
+	return s->state;
+}
+
+const char *smtp_state_name(enum smtp_state state)
+{
+	return state_names[state];
+}
+
 static void set_state(struct smtp_session *s, enum smtp_state state)
 {
 	if (log_verbose() && s->state != state)
 		log_debug("smtp state %s -> %s", state_names[s->state], state_names[state]);
 	s->state = state;
+}
+
+void smtp_session_set_state(struct smtp_session *s, enum smtp_state state)
+{
+	set_state(s, state);
 }
 
 /* Remember that a reply to `cmd` is due (queue_command writes the command;
@@ -321,7 +190,7 @@ static int queue_command(struct smtp_session *s, enum smtp_command cmd, size_t r
 }
 
 /* Read one complete reply into s->reply. */
-static int read_reply(struct smtp_session *s, const char *step, struct outcome *out)
+int smtp_session_read_reply(struct smtp_session *s, const char *step, struct outcome *out)
 {
 	char err[128];
 
@@ -347,12 +216,9 @@ static int read_reply(struct smtp_session *s, const char *step, struct outcome *
 
 /* A failure that carries the server's reply. The class follows the reply
  * code unless the caller decides otherwise (permanent_class for 5xx). */
-static int reply_failure(struct smtp_session *s, const char *step,
-                         enum outcome_class permanent_class, struct outcome *out,
-                         const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static int reply_failure(struct smtp_session *s, const char *step,
-                         enum outcome_class permanent_class, struct outcome *out,
-                         const char *fmt, ...)
+int smtp_session_reply_failure(struct smtp_session *s, const char *step,
+                               enum outcome_class permanent_class, struct outcome *out,
+                               const char *fmt, ...)
 {
 	const struct smtp_reply *r = &s->reply;
 	enum outcome_class cls = r->code >= 500 ? permanent_class
@@ -405,7 +271,7 @@ static int on_reply(struct smtp_session *s, const struct pending *p, struct outc
 	case CMD_GREETING:
 		if (cls == 2)
 			return 0;
-		return reply_failure(s, step, OUTCOME_REFUSED, out, cls == 4 || cls == 5
+		return smtp_session_reply_failure(s, step, OUTCOME_REFUSED, out, cls == 4 || cls == 5
 		                     ? "%s does not accept mail now" : "%s sent an unexpected greeting",
 		                     net_peer(s->conn));
 	case CMD_EHLO:
@@ -417,22 +283,22 @@ static int on_reply(struct smtp_session *s, const struct pending *p, struct outc
 			s->ehlo_refused = true;   /* an old server: try HELO */
 			return 0;
 		}
-		return reply_failure(s, step, OUTCOME_REFUSED, out, "EHLO refused");
+		return smtp_session_reply_failure(s, step, OUTCOME_REFUSED, out, "EHLO refused");
 	case CMD_LHLO:
 		if (cls == 2) {
 			smtp_caps_parse(&s->caps, r);
 			return 0;
 		}
-		return reply_failure(s, step, OUTCOME_REFUSED, out, "LHLO refused");
+		return smtp_session_reply_failure(s, step, OUTCOME_REFUSED, out, "LHLO refused");
 	case CMD_HELO:
 		if (cls == 2)
 			return 0;
-		return reply_failure(s, step, OUTCOME_REFUSED, out, "HELO refused");
+		return smtp_session_reply_failure(s, step, OUTCOME_REFUSED, out, "HELO refused");
 	case CMD_STARTTLS:
 		if (r->code == 220)
 			return 0;
 		/* Temporary or not, going on without TLS is not an option. */
-		reply_failure(s, step, OUTCOME_NOT_PERMITTED, out, "%s refused STARTTLS",
+		smtp_session_reply_failure(s, step, OUTCOME_NOT_PERMITTED, out, "%s refused STARTTLS",
 		              net_peer(s->conn));
 		if (cls == 4)
 			out->cls = OUTCOME_NOT_PERMITTED;
@@ -442,7 +308,7 @@ static int on_reply(struct smtp_session *s, const struct pending *p, struct outc
 			s->mail_accepted = true;
 			return 0;
 		}
-		return reply_failure(s, step, OUTCOME_REFUSED, out, "sender <%s> refused",
+		return smtp_session_reply_failure(s, step, OUTCOME_REFUSED, out, "sender <%s> refused",
 		                     s->txn->from);
 	case CMD_RCPT:
 		record_rcpt_reply(s, p->rcpt);
@@ -456,7 +322,7 @@ static int on_reply(struct smtp_session *s, const struct pending *p, struct outc
 		 * the recipients' refusals are the story. */
 		if (accepted_recipients(s) == 0)
 			return 0;
-		return reply_failure(s, step, OUTCOME_REFUSED, out, "DATA refused");
+		return smtp_session_reply_failure(s, step, OUTCOME_REFUSED, out, "DATA refused");
 	case CMD_END_OF_DATA:
 		if (s->txn->lmtp) {
 			/* RFC 2033: one verdict per accepted recipient. */
@@ -468,7 +334,7 @@ static int on_reply(struct smtp_session *s, const struct pending *p, struct outc
 			s->delivered = true;
 			return 0;
 		}
-		return reply_failure(s, step, OUTCOME_REFUSED, out, "message refused");
+		return smtp_session_reply_failure(s, step, OUTCOME_REFUSED, out, "message refused");
 	case CMD_RSET:
 	case CMD_QUIT:
 	case CMD_ABANDON_DATA:
@@ -493,7 +359,7 @@ static int collect_replies(struct smtp_session *s, struct outcome *out)
 	while (s->next_pending < s->npending) {
 		struct pending p = s->pending[s->next_pending++];
 
-		if (read_reply(s, command_steps[p.cmd], out) < 0) {
+		if (smtp_session_read_reply(s, command_steps[p.cmd], out) < 0) {
 			set_state(s, STATE_FAILED);
 			return -1;
 		}
@@ -566,141 +432,10 @@ int smtp_rehello(struct smtp_session *s, const char *domain, bool lmtp, struct o
 		return -1;
 	if (s->ehlo_refused) {
 		set_state(s, STATE_FAILED);
-		return reply_failure(s, "ehlo", OUTCOME_PROTOCOL, out, "EHLO refused after STARTTLS");
+		return smtp_session_reply_failure(s, "ehlo", OUTCOME_PROTOCOL, out, "EHLO refused after STARTTLS");
 	}
 	set_state(s, STATE_READY);
 	return 0;
-}
-
-/* ------------------------------------------------------------ AUTH */
-
-/* RFC 4954 lets an AUTH command line be this long; a longer initial
- * response waits for the server's first (empty) 334. */
-#define AUTH_LINE_MAX 12288
-
-/* Write a line whose secret part the transcript must not show. */
-static int write_secret_line(struct smtp_session *s, const char *visible, const char *secret,
-                             struct outcome *out)
-{
-	char shown[128];
-
-	snprintf(shown, sizeof(shown), "%s%s<redacted>", visible, visible[0] ? " " : "");
-	log_transcript(false, shown, strlen(shown));
-	if ((visible[0] && (net_write(s->conn, visible, strlen(visible), "auth", out) < 0 ||
-	                    net_write(s->conn, " ", 1, "auth", out) < 0)) ||
-	    net_write(s->conn, secret, strlen(secret), "auth", out) < 0 ||
-	    net_write(s->conn, "\r\n", 2, "auth", out) < 0)
-		return -1;
-	return 0;
-}
-
-static int write_plain_line(struct smtp_session *s, const char *line, struct outcome *out)
-{
-	log_transcript(false, line, strlen(line));
-	if (net_write(s->conn, line, strlen(line), "auth", out) < 0 ||
-	    net_write(s->conn, "\r\n", 2, "auth", out) < 0)
-		return -1;
-	return 0;
-}
-
-/* Abandon the exchange with "*" (RFC 4954 4) and read the server's answer. */
-static void cancel_auth(struct smtp_session *s)
-{
-	struct outcome ignored;
-
-	outcome_clear(&ignored);
-	if (write_plain_line(s, "*", &ignored) < 0 || net_flush(s->conn, "auth", &ignored) < 0 ||
-	    read_reply(s, "auth", &ignored) < 0)
-		set_state(s, STATE_FAILED);
-}
-
-int smtp_auth(struct smtp_session *s, const char *mech, struct sasl_exchange *x,
-              struct outcome *out)
-{
-	char *response = NULL, *deferred = NULL;
-	char command[96];
-	bool client_done;
-	int r, result = -1;
-
-	if (s->state != STATE_READY)
-		return outcome_fail(out, OUTCOME_INTERNAL, "auth", "AUTH in state %s",
-		                    state_names[s->state]);
-	set_state(s, STATE_AUTH);
-	r = sasl_step(x, NULL, &response, out);
-	if (r < 0)
-		goto done;
-	client_done = r == 0;
-	snprintf(command, sizeof(command), "AUTH %s", mech);
-	if (response[0] && strlen(command) + 1 + strlen(response) <= AUTH_LINE_MAX - 2) {
-		r = write_secret_line(s, command, response, out);
-	} else if (response[0]) {
-		deferred = response;
-		response = NULL;
-		r = write_plain_line(s, command, out);
-	} else if (client_done) {
-		/* A client-first mechanism with an empty initial response. */
-		strncat(command, " =", sizeof(command) - strlen(command) - 1);
-		r = write_plain_line(s, command, out);
-	} else {
-		r = write_plain_line(s, command, out);
-	}
-	sasl_free_response(response);
-	response = NULL;
-	if (r < 0)
-		goto broken;
-
-	for (int round = 0; round < 16; round++) {
-		if (net_flush(s->conn, "auth", out) < 0 || read_reply(s, "auth", out) < 0)
-			goto broken;
-		if (s->reply.code == 235) {
-			if (!sasl_may_succeed(x)) {
-				/* SCRAM: the server never proved it knows the password. */
-				outcome_fail(out, OUTCOME_NOT_PERMITTED, "auth",
-				             "%s accepted AUTH %s without completing the exchange",
-				             net_peer(s->conn), mech);
-				goto done;
-			}
-			result = 0;
-			goto done;
-		}
-		if (s->reply.code != 334) {
-			reply_failure(s, "auth", OUTCOME_NOT_PERMITTED, out, "AUTH %s refused", mech);
-			goto done;
-		}
-		if (deferred) {
-			r = write_secret_line(s, "", deferred, out);
-			sasl_free_response(deferred);
-			deferred = NULL;
-		} else if (client_done) {
-			cancel_auth(s);
-			outcome_fail(out, OUTCOME_PROTOCOL, "auth", "%s asked for more after AUTH %s was "
-			             "complete", net_peer(s->conn), mech);
-			goto done;
-		} else {
-			r = sasl_step(x, s->reply.text, &response, out);
-			if (r < 0) {
-				cancel_auth(s);
-				goto done;
-			}
-			client_done = r == 0;
-			r = write_secret_line(s, "", response, out);
-			sasl_free_response(response);
-			response = NULL;
-		}
-		if (r < 0)
-			goto broken;
-	}
-	cancel_auth(s);
-	outcome_fail(out, OUTCOME_PROTOCOL, "auth", "AUTH %s did not end after 16 rounds", mech);
-	goto done;
-
-broken:
-	set_state(s, STATE_FAILED);
-done:
-	sasl_free_response(deferred);
-	if (s->state != STATE_FAILED)
-		set_state(s, STATE_READY);
-	return result;
 }
 
 /* ------------------------------------------------------------ transaction */

@@ -1,4 +1,5 @@
-/* smtp.h - the SMTP client: replies, EHLO capabilities, the transaction.
+/* smtp.h - the SMTP client: the session and the transaction (replies and
+ * EHLO capabilities: smtp_reply.h, included here).
  *
  * The engine is an explicit state machine over a FIFO of commands waiting
  * for replies. A command is queued (written into the connection's output
@@ -16,42 +17,7 @@
 #include "net.h"
 #include "outcome.h"
 #include "sasl.h"
-
-#define SMTP_LINE_MAX 512          /* octets in one reply line, CRLF excluded */
-#define SMTP_REPLY_LINES_MAX 100   /* lines in one multi-line reply */
-
-/* ---- replies ---- */
-struct smtp_reply {
-	int code;                  /* 0 until the first line is parsed */
-	char enhanced[16];         /* RFC 3463 code of the first line, or "" */
-	unsigned nlines;
-	size_t text_len;
-	/* The text of every line after the code (and the enhanced code), lines
-	 * separated by '\n'. */
-	char text[SMTP_REPLY_LINES_MAX * (SMTP_LINE_MAX + 1)];
-};
-
-/* Start a new reply. */
-void smtp_reply_begin(struct smtp_reply *r);
-
-/* Add one line (CRLF removed). Returns 1 when the reply is complete, 0 when
- * more lines follow, -1 when the line breaks RFC 5321 (no code, a code that
- * changes between lines, too long, too many lines), with a reason in err. */
-int smtp_reply_add_line(struct smtp_reply *r, const char *line, size_t len,
-                        char *err, size_t errlen);
-
-/* ---- capabilities from EHLO ---- */
-struct smtp_caps {
-	bool esmtp;                /* EHLO was accepted */
-	bool pipelining, eightbitmime, smtputf8, starttls, chunking, dsn, enhancedstatuscodes;
-	bool size_offered;
-	unsigned long long size_limit;   /* 0: no limit announced */
-	char auth[256];            /* mechanisms offered, space separated */
-};
-
-/* Parse the lines of a 250 reply to EHLO (the first line is the greeting
- * domain and is skipped). Unknown keywords are ignored. */
-void smtp_caps_parse(struct smtp_caps *caps, const struct smtp_reply *ehlo_reply);
+#include "smtp_reply.h"
 
 /* ---- the session ---- */
 struct smtp_session;
