@@ -42,13 +42,15 @@ int net_wait_fd(int fd, bool for_write, long long deadline)
 		struct pollfd p = { .fd = fd, .events = for_write ? POLLOUT : POLLIN };
 		int r;
 
-		if (left <= 0)
-			return 0;
-		r = poll(&p, 1, left > 60000 ? 60000 : (int)left);
+		/* A deadline already past still gets one look: what is there
+		 * now counts (and a deadline of now asks just that). */
+		r = poll(&p, 1, left <= 0 ? 0 : left > 60000 ? 60000 : (int)left);
 		if (r > 0)
 			return 1;
 		if (r < 0 && errno != EINTR)
 			return -1;
+		if (left <= 0)
+			return 0;
 	}
 }
 

@@ -62,7 +62,8 @@ int net_fd(const struct net_conn *c);
 long long net_now_ms(void);
 
 /* Wait until fd is readable (or writable) or the deadline (net_now_ms()
- * time) passes. Returns 1 ready, 0 timed out, -1 error (errno set). */
+ * time) passes; a deadline of now (or past) only looks whether it is ready.
+ * Returns 1 ready, 0 timed out, -1 error (errno set). */
 int net_wait_fd(int fd, bool for_write, long long deadline);
 void net_set_transport(struct net_conn *c, const struct net_transport *t);
 

@@ -5,44 +5,13 @@
  * costs one write. Every wait is bounded by the idle timeout. */
 #include <errno.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "net.h"
 #include "serve_io.h"
-
-/* ============================================================ clock, waits */
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Wait until fd is ready for `events` or the deadline passes (a deadline
- * already past still looks once). Returns 1 ready, 0 timed out, -1 error. */
-static int wait_ready(int fd, short events, long long deadline)
-{
-	for (;;) {   /* bounded by the deadline */
-		long long left = deadline - now_ms();
-		struct pollfd p = { .fd = fd, .events = events };
-		int r = poll(&p, 1, left <= 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left);
-
-		if (r > 0)
-			return 1;
-		if (r == 0)
-			return 0;
-		if (errno != EINTR)
-			return -1;
-		if (left <= 0)
-			return 0;
-	}
-}
 
 static void session_fail(struct serve_io *io, enum outcome_class cls, const char *fmt,
                          ...) __attribute__((format(printf, 3, 4)));
@@ -64,7 +33,7 @@ static void session_fail(struct serve_io *io, enum outcome_class cls, const char
  * a write to a pipe cannot block past the deadline. */
 int serve_io_flush_replies(struct serve_io *io)
 {
-	long long deadline = now_ms() + io->timeout_ms;
+	long long deadline = net_now_ms() + io->timeout_ms;
 	size_t done = 0;
 
 	if (io->failed)
@@ -72,7 +41,7 @@ int serve_io_flush_replies(struct serve_io *io)
 	while (done < io->replies_len) {   /* bounded by the deadline */
 		size_t piece = io->replies_len - done;
 		ssize_t n;
-		int r = wait_ready(io->out_fd, POLLOUT, deadline);
+		int r = net_wait_fd(io->out_fd, true, deadline);
 
 		if (r == 0) {
 			session_fail(io, OUTCOME_TEMPORARY, "the SMTP client took no reply for %lld s",
@@ -149,12 +118,12 @@ void serve_io_send_reply(struct serve_io *io, int code, const char *enhanced,
 static int fill_input(struct serve_io *io)
 {
 	ssize_t n;
-	int r = wait_ready(io->in_fd, POLLIN, now_ms());
+	int r = net_wait_fd(io->in_fd, false, net_now_ms());
 
 	if (r == 0) {
 		if (serve_io_flush_replies(io) < 0)
 			return -1;
-		r = wait_ready(io->in_fd, POLLIN, now_ms() + io->timeout_ms);
+		r = net_wait_fd(io->in_fd, false, net_now_ms() + io->timeout_ms);
 	}
 	if (r == 0) {
 		io->timed_out = true;
