@@ -81,6 +81,23 @@ stdout_says "newaliases: counts the aliases" "2 aliases"
 run_postie /dev/null -bi -C "$conf"
 is "$status" 0 "-bi: exit status 0"
 stdout_says "-bi: counts the aliases" "2 aliases"
+# Package scripts call newaliases on machines where nothing is configured:
+# that is a warning, not a failed installation.
+mkdir "$TEST_TMP/nohome"
+saved_home=$HOME saved_xdg=${XDG_CONFIG_HOME-}
+HOME=$TEST_TMP/nohome XDG_CONFIG_HOME=$TEST_TMP/nohome
+export HOME XDG_CONFIG_HOME
+run_as newaliases /dev/null
+HOME=$saved_home XDG_CONFIG_HOME=$saved_xdg
+is "$status" 0 "newaliases without any config: exit status 0"
+like "$stderr" "postie: warning: no aliases file to check" \
+	"newaliases without any config: says there was nothing to check"
+printf 'root: <broken\n' >"$TEST_TMP/broken-aliases"
+sed "s|^aliases .*|aliases $TEST_TMP/broken-aliases|" "$conf" >"$TEST_TMP/broken-conf"
+chmod 600 "$TEST_TMP/broken-conf"
+run_as newaliases /dev/null -C "$TEST_TMP/broken-conf"
+is "$status" 78 "newaliases with a broken aliases file: exit status 78"
+like "$stderr" "broken-aliases:1:" "newaliases with a broken aliases file: names file and line"
 
 # Ignored options: the message goes out unchanged, to the one recipient.
 for args in '-oem -odi -om' '-n -U -G' '-h 3' '-L x' '-oem -odi -om -n -U -G -h 3 -L x' \
