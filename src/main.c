@@ -221,6 +221,16 @@ static int run(const struct invocation *inv, struct outcome *out)
 	return send_from_stdin(inv, out);
 }
 
+/* Bad command-line values are found before stdin is read or a server
+ * is asked anything. */
+static int run_checked(const struct invocation *inv, struct outcome *out)
+{
+	if (inv->mode != MODE_VERSION && inv->mode != MODE_HELP &&
+	    submit_check_options(inv, out) < 0)
+		return -1;
+	return run(inv, out);
+}
+
 /* A caller may start us with stdin, stdout or stderr closed (daemons do).
  * Then the next file opened would become fd 1 or 2, and an error message
  * would be written into the spooled message: occupy them with /dev/null. */
@@ -253,7 +263,7 @@ int main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	log_set_verbose(inv.verbose);
-	run(&inv, &out);
+	run_checked(&inv, &out);
 	status = outcome_exit_status(out.cls);
 	if (status != EX_OK)
 		log_report(stderr, &out);

@@ -49,6 +49,16 @@ static int apply_overrides(const struct invocation *inv, struct account *acct,
 	return 0;
 }
 
+int submit_check_options(const struct invocation *inv, struct outcome *out)
+{
+	struct config scratch = { 0 };
+	struct account *acct = config_add_account(&scratch, "command line", out);
+	int rc = acct ? apply_overrides(inv, acct, out) : -1;
+
+	config_free(&scratch);
+	return rc;
+}
+
 int submit_choose_account(const struct invocation *inv, const char *sender,
                           struct config *cfg, struct account **acct, struct outcome *out)
 {

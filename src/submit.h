@@ -34,6 +34,11 @@ struct submit_request {
  * line is written either way once an account is chosen. */
 int submit_message(const struct submit_request *req, bool *delivered, struct outcome *out);
 
+/* Check the config options given on the command line (--port=x ...) on
+ * their own, so that a bad one is reported before anything is read:
+ * OUTCOME_USAGE naming the option. */
+int submit_check_options(const struct invocation *inv, struct outcome *out);
+
 /* The config and account a run uses: the file (-C or the search order) and
  * the account (-a, else the one whose `from` matches `sender`, else
  * "default") with the command-line config options applied. With --host the
