@@ -83,6 +83,13 @@ delivered "--port twice" bob 2
 # command line.
 run_postie "$TEST_TMP/msg" -C "$conf" --port=notaport bob@example.test
 is "$status" 64 "--port=notaport: exit status 64 (EX_USAGE)"
+# ... and refused before the message is read: with input that does not end
+# for 3 seconds, postie must be done within 2.
+status=0
+sleep 3 | timeout 2 "$POSTIE" -C "$conf" --port=notaport bob@example.test \
+	2>"$TEST_TMP/early.err" || status=$?
+is "$status" 64 "--port=notaport: refused without waiting for the message"
+cat "$TEST_TMP/early.err" >>"$POSTIE_OUTPUT_DIR/long_options_early.out" 2>/dev/null || true
 like "$stderr" "notaport" "--port=notaport: stderr names the bad value"
 
 # 3. --password: refused whatever its form, and never echoed.
