@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "address.h"
+#include "header.h"       /* callers scan msg->headers with header_next() */
 #include "outcome.h"
 
 #define MESSAGE_HEADER_MAX (1024 * 1024)  /* bound on the header section held in memory */
@@ -49,22 +50,6 @@ size_t normalizer_finish(struct normalizer *nz, char *out);
  * that starts a line. *at_line_start carries state between blocks; start
  * with true. Returns bytes written. */
 size_t message_dotstuff(const char *in, size_t len, bool *at_line_start, char *out);
-
-/* ---- the header scanner ---- */
-struct header_field {
-	const char *name;  size_t name_len;   /* "Subject" */
-	const char *value; size_t value_len;  /* after the ':', folding kept, final CRLF excluded */
-	const char *raw;   size_t raw_len;    /* the whole field, folded lines and final CRLF included */
-};
-
-/* Read the next header field from a CRLF header section starting at *pos.
- * Returns 1 and advances *pos past the field; 0 when the header section ends
- * at *pos (an empty line, a line that is not a field, or the end of text),
- * with *pos left there. */
-int header_next(const char *text, size_t len, size_t *pos, struct header_field *f);
-
-/* Case-insensitive field-name comparison. */
-bool header_is(const struct header_field *f, const char *name);
 
 /* ---- the message ---- */
 /* What to change in the header section before it is spooled. */
