@@ -71,10 +71,18 @@ int submit_choose_account(const struct invocation *inv, const char *sender,
 		if (!(*acct = config_add_account(cfg, "command line", out)))
 			return -1;
 	} else {
+		char *address = NULL;
+		int rc;
+
 		if (!cfg->path && !cfg->naccounts &&
 		    config_load(inv->config_file, cfg, out) < 0)
 			return -1;
-		if (account_select_for_sender(cfg, inv->account, sender, &chosen, out) < 0)
+		/* "Me <me@x>" must pick the account whose from is me@x. */
+		if (sender && envelope_parse_sender(sender, &address, out) < 0)
+			return -1;
+		rc = account_select_for_sender(cfg, inv->account, address, &chosen, out);
+		free(address);
+		if (rc < 0)
 			return -1;
 		*acct = (struct account *)chosen;   /* cfg is ours to change */
 	}
@@ -176,8 +184,6 @@ static int on_headers(void *ctx, const char *hdr, size_t len,
 	while (header_next(hdr, len, &pos, &f))
 		if (field_is_address(&f) && has_8bit(f.value, f.value_len))
 			st->header_utf8 = true;
-	/* The sender as a bare address: "Me <me@x>" must pick the account
-	 * whose from is me@x. */
 	if (req->sender && envelope_parse_sender(req->sender, &given, out) < 0)
 		return -1;
 	if (!given && req->inv->read_envelope_from)

@@ -40,8 +40,8 @@ int submit_message(const struct submit_request *req, bool *delivered, struct out
 int submit_check_options(const struct invocation *inv, struct outcome *out);
 
 /* The config and account a run uses: the file (-C or the search order) and
- * the account (-a, else the one whose `from` matches `sender`, else
- * "default") with the command-line config options applied. With --host the
+ * the account (-a, else the one whose `from` matches the address in
+ * `sender`, which may be written "Name <a@x>", else "default") with the command-line config options applied. With --host the
  * account comes from the command line alone, as with msmtp. *acct points
  * into cfg. */
 int submit_choose_account(const struct invocation *inv, const char *sender,
