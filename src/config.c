@@ -29,6 +29,7 @@ _Static_assert(NCOMMANDS <= 64, "account_notes.set has one bit per command");
 struct account_notes {
 	uint64_t set;                      /* bit i: config_commands[i] set by own lines or parents */
 	unsigned feature_line[NCOMMANDS];  /* where config_commands[i] turned on a missing feature; 0: not */
+	unsigned set_line[NCOMMANDS];      /* where config_commands[i] was last set; 0: inherited */
 };
 
 enum section { SECTION_NONE, SECTION_DEFAULTS, SECTION_ACCOUNT };
@@ -193,6 +194,7 @@ static int inherit(struct parser *ps, struct account *child, struct account_note
 			return out_of_memory(ps->out);
 		child_notes->set |= bit;
 		child_notes->feature_line[i] = parent_notes->feature_line[i];
+		child_notes->set_line[i] = parent_notes->set_line[i];
 	}
 	return 0;
 }
@@ -355,6 +357,7 @@ static int apply_command(struct parser *ps, const struct command *c, const struc
 		return -1;
 	notes->set |= UINT64_C(1) << i;
 	notes->feature_line[i] = config_needs_missing_feature(a, c) ? ps->line : 0;
+	notes->set_line[i] = ps->line;
 	if (c->kind == KIND_SECRET && config_text_value(a, c))
 		ps->cfg->holds_password = true;
 	return 0;
@@ -412,7 +415,7 @@ static int check_fallbacks(struct parser *ps)
 			memcpy(name, p, n);
 			name[n] = '\0';
 			if (!config_find(cfg, name)) {
-				ps->line = ps->notes[i].feature_line[fallback - config_commands];
+				ps->line = ps->notes[i].set_line[fallback - config_commands];
 				return parse_error(ps, "fallback account '%.*s' is not defined",
 				                   ECHO_MAX, name);
 			}

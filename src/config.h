@@ -74,9 +74,11 @@ struct account {
 	char *syslog;                    /* NULL/"off", "on", or a facility name */
 	bool auto_from;
 	char *maildomain;
-	enum queue_setting queue;        /* default QUEUE_OFF until the queue exists */
-	char *queue_dir;
-	char *queue_max_age;
+	enum queue_setting queue;        /* default QUEUE_AUTO */
+	char *queue_dir;                 /* NULL: queue_default_dir() */
+	char *queue_max_age;             /* a duration (config_parse_duration); NULL: 5d */
+	char *queue_retry;               /* durations between attempts; NULL: the default */
+	bool bounce;                     /* default true: tell the sender of a message given up on */
 	char *fallback;                  /* space-separated account names */
 	char *log_format;                /* text|json */
 
@@ -126,6 +128,10 @@ int config_override(struct account *a, const char *keyword, const char *value,
  * `defaults` section applies), for settings that come from the command line
  * alone. The returned pointer is valid until the next change to cfg. */
 struct account *config_add_account(struct config *cfg, const char *name, struct outcome *out);
+
+/* A duration as the config writes it: "90" or "90s", "5m", "2h", "5d",
+ * "1w". Returns seconds, or -1 when it is not one. */
+long config_parse_duration(const char *text);
 
 /* The account called `name`, or NULL. */
 const struct account *config_find(const struct config *cfg, const char *name);

@@ -7,6 +7,7 @@
  * not have yet. A refused value is described without saying where it was
  * written: config.c knows the file and line, or the command-line option. */
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,12 +77,12 @@ const struct command config_commands[] = {
 	SETTING(syslog, .kind = KIND_WORD, .words = SYSLOG_WORDS, .bare = "on"),
 	SETTING(auto_from, .kind = KIND_BOOL),
 	SETTING(maildomain, .kind = KIND_TEXT),
-	SETTING(queue, .kind = KIND_QUEUE, .words = "off|auto|on",
-	        MISSING("the mail queue", NULL, "use 'queue off'")),
+	SETTING(queue, .kind = KIND_QUEUE, .words = "off|auto|on"),
 	SETTING(queue_dir, .kind = KIND_PATH),
-	SETTING(queue_max_age, .kind = KIND_TEXT),
-	SETTING(fallback, .kind = KIND_ACCOUNTS,
-	        MISSING("account fallback", NULL, "remove 'fallback'")),
+	SETTING(queue_max_age, .kind = KIND_DURATION),
+	SETTING(queue_retry, .kind = KIND_DURATIONS),
+	SETTING(bounce, .kind = KIND_BOOL),
+	SETTING(fallback, .kind = KIND_ACCOUNTS),
 	SETTING(log_format, .kind = KIND_WORD, .words = "text|json"),
 };
 
@@ -126,6 +127,7 @@ static bool holds_text(const struct command *c)
 	switch (c->kind) {
 	case KIND_TEXT: case KIND_PATH: case KIND_SECRET: case KIND_WORD:
 	case KIND_FINGERPRINT: case KIND_DSN_NOTIFY: case KIND_ACCOUNTS:
+	case KIND_DURATION: case KIND_DURATIONS:
 		return true;
 	default:
 		return false;
@@ -208,7 +210,8 @@ void config_init_account(struct account *a)
 	a->allow_from_override = true;
 	a->add_missing_from_header = true;   /* msmtp's default; set_from_header wins */
 	a->tls_certcheck = true;
-	a->queue = QUEUE_OFF;
+	a->queue = QUEUE_AUTO;
+	a->bounce = true;
 }
 
 void config_free_account(struct account *a)
@@ -310,6 +313,53 @@ static bool is_fingerprint(const char *s)
 }
 
 /* off, never, or a comma list of success, failure and delay. */
+long config_parse_duration(const char *text)
+{
+	static const struct { char unit; long seconds; } units[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 604800 },
+	};
+	char *end;
+	long n;
+
+	if (!text || *text < '0' || *text > '9')
+		return -1;
+	errno = 0;
+	n = strtol(text, &end, 10);
+	if (errno || n < 0 || n > 3650L * 86400)
+		return -1;
+	if (*end == '\0')
+		return n;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (end[0] == units[i].unit && end[1] == '\0')
+			return n <= 3650L * 86400 / units[i].seconds ? n * units[i].seconds : -1;
+	return -1;
+}
+
+/* One duration, or (`list`) one or more separated by blanks. */
+static bool are_durations(const char *s, bool list)
+{
+	char word[32];
+	size_t count = 0;
+
+	for (;;) {
+		size_t n;
+
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (!*s)
+			return count > 0;
+		n = strcspn(s, " \t");
+		if (n >= sizeof(word) || (count > 0 && !list))
+			return false;
+		memcpy(word, s, n);
+		word[n] = '\0';
+		if (config_parse_duration(word) < 0)
+			return false;
+		count++;
+		s += n;
+	}
+}
+
 static bool is_dsn_notify(const char *s)
 {
 	unsigned seen = 0;
@@ -473,6 +523,8 @@ static const char *implied_argument(const struct command *c)
 	case KIND_TEXT: case KIND_PATH: case KIND_SECRET:
 	case KIND_FINGERPRINT: case KIND_ACCOUNTS:
 		return c->required ? NULL : "";
+	case KIND_DURATION: case KIND_DURATIONS:
+		return NULL;
 	default:
 		return c->bare;
 	}
@@ -518,6 +570,13 @@ int config_store_value(struct account *a, const struct command *c, const char *a
 		return store_text(rep, a, c, value);
 	case KIND_ACCOUNTS:
 		return store_accounts(rep, a, c, value);
+	case KIND_DURATION: case KIND_DURATIONS:
+		if (!are_durations(value, c->kind == KIND_DURATIONS))
+			return refuse(rep, "%s takes %s (as 90s, 5m, 2h, 5d or 1w), not '%.*s'",
+			              c->keyword, c->kind == KIND_DURATIONS
+			              ? "durations separated by spaces" : "a duration",
+			              ECHO_MAX, value);
+		return store_text(rep, a, c, value);
 	}
 	return outcome_fail(rep->out, OUTCOME_INTERNAL, STEP, "no storage for '%s'", c->keyword);
 }

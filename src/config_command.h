@@ -30,6 +30,8 @@ enum value_kind {
 	KIND_FINGERPRINT,   /* SHA-256 or SHA-1 as colon-separated hex pairs */
 	KIND_DSN_NOTIFY,    /* off, never, or a list of success,failure,delay */
 	KIND_ACCOUNTS,      /* account names separated by spaces */
+	KIND_DURATION,      /* one duration (config_parse_duration) */
+	KIND_DURATIONS,     /* durations separated by spaces */
 };
 
 struct command {
@@ -49,7 +51,7 @@ struct command {
 
 /* A constant, so the parser can keep an array per command beside each
  * account; config_command.c checks it against the table. */
-#define NCOMMANDS 45
+#define NCOMMANDS 47
 
 /* Every command, in the order "not supported yet" objections are considered. */
 extern const struct command config_commands[NCOMMANDS];

@@ -123,11 +123,14 @@ error_line() {
 }
 
 # write_config FILE HOST PORT [EXTRA-LINES]: a minimal plain-SMTP account.
+# No queue: a temporary failure is the exit status (tests of the queue say
+# `queue auto` or `queue on` and a queue_dir of their own).
 write_config() {
 	cat >"$1" <<CONF
 defaults
 timeout 10
 tls off
+queue off
 
 account default
 host $2

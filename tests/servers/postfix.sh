@@ -68,6 +68,7 @@ write_tls_config() {
 	cat >"$1" <<CONF
 defaults
 timeout 10
+queue off
 tls on
 tls_starttls $_pf_starttls
 tls_trust_file $PF_CA

@@ -162,6 +162,14 @@ static const struct {
 	  LABEL ":2: syslog takes on, off, LOG_USER, LOG_MAIL, LOG_LOCAL0, LOG_LOCAL1, "
 	  "LOG_LOCAL2, LOG_LOCAL3, LOG_LOCAL4, LOG_LOCAL5, LOG_LOCAL6 or LOG_LOCAL7, "
 	  "not 'LOG_KERN'" },
+	{ "queue_max_age word", "account a\nqueue_max_age soon\n",
+	  LABEL ":2: queue_max_age takes a duration (as 90s, 5m, 2h, 5d or 1w), not 'soon'" },
+	{ "queue_max_age two", "account a\nqueue_max_age 1d 2d\n",
+	  LABEL ":2: queue_max_age takes a duration (as 90s, 5m, 2h, 5d or 1w), not '1d 2d'" },
+	{ "queue_retry bad step", "account a\nqueue_retry 1m 2x\n",
+	  LABEL ":2: queue_retry takes durations separated by spaces (as 90s, 5m, 2h, 5d or 1w), "
+	  "not '1m 2x'" },
+	{ "queue_retry empty", "account a\nqueue_retry\n", LABEL ":2: 'queue_retry' needs a value" },
 	{ "queue word", "account a\nqueue sometimes\n",
 	  LABEL ":2: queue takes off, auto or on, not 'sometimes'" },
 	{ "log_format xml", "account a\nlog_format xml\n",
@@ -272,7 +280,8 @@ static void test_builtin_defaults(void)
 	ok(a->remove_bcc_headers, "remove_bcc_headers on by default");
 	ok(a->allow_from_override, "allow_from_override on by default");
 	ok(a->tls_certcheck, "tls_certcheck on by default");
-	is_int(a->queue, QUEUE_OFF, "queue off by default");
+	is_int(a->queue, QUEUE_AUTO, "queue auto by default");
+	ok(a->bounce, "bounce on by default");
 	ok(a->auth == NULL && a->from == NULL && a->password == NULL, "strings unset");
 	is_int(cfg.naccounts, 1, "one account");
 	config_free(&cfg);
@@ -481,20 +490,20 @@ static void test_home_from_passwd(void)
 static const struct {
 	const char *desc, *text, *account, *want;
 } unsupported_cases[] = {
-	/* `queue on` stands for any setting that needs a missing feature. */
-	{ "queue on", "account a\nhost h\nqueue on\n", "a", NSY(3, "queue on", "the mail queue", "use 'queue off'") },
-	{ "queue on then off", "account a\nqueue on\nqueue off\n", "a", "" },
-	{ "defaults queue, account off", "defaults\nqueue on\naccount a\nqueue off\n", "a", "" },
-	{ "queue from defaults", "defaults\nqueue on\naccount a\nhost h\n", "a", NSY(2, "queue on", "the mail queue", "use 'queue off'") },
-	{ "child turns it off", "account p\nqueue on\naccount c : p\nqueue off\n", "c", "" },
-	{ "parent keeps it", "account p\nqueue on\naccount c : p\nqueue off\n", "p", NSY(2, "queue on", "the mail queue", "use 'queue off'") },
-	{ "copied to child", "account p\nqueue on\naccount c : p\n", "c", NSY(2, "queue on", "the mail queue", "use 'queue off'") },
+	/* `proxy_host` stands for any setting that needs a missing feature. */
+	{ "proxy_host set", "account a\nhost h\nproxy_host p.example\n", "a", NSY(3, "proxy_host p.example", "proxy support", "remove 'proxy_host'") },
+	{ "set then cleared", "account a\nproxy_host p.example\nproxy_host\n", "a", "" },
+	{ "defaults set, account clears", "defaults\nproxy_host p.example\naccount a\nproxy_host\n", "a", "" },
+	{ "from defaults", "defaults\nproxy_host p.example\naccount a\nhost h\n", "a", NSY(2, "proxy_host p.example", "proxy support", "remove 'proxy_host'") },
+	{ "child turns it off", "account p\nproxy_host p.example\naccount c : p\nproxy_host\n", "c", "" },
+	{ "parent keeps it", "account p\nproxy_host p.example\naccount c : p\nproxy_host\n", "p", NSY(2, "proxy_host p.example", "proxy support", "remove 'proxy_host'") },
+	{ "copied to child", "account p\nproxy_host p.example\naccount c : p\n", "c", NSY(2, "proxy_host p.example", "proxy support", "remove 'proxy_host'") },
 	{ "parent's default-only objection not copied",
-	  "defaults\nqueue on\naccount p\ndefaults\nqueue off\naccount c : p\n", "c", "" },
-	{ "other account unaffected", "account a\nqueue on\naccount b\nhost h\n", "b", "" },
+	  "defaults\nproxy_host p.example\naccount p\ndefaults\nproxy_host\naccount c : p\n", "c", "" },
+	{ "other account unaffected", "account a\nproxy_host p.example\naccount b\nhost h\n", "b", "" },
 	{ "tls and auth are supported", "account a\ntls on\nauth plain\n", "a", "" },
-	{ "fixed order, not file order", "account a\nlog_format json\nqueue on\n", "a", NSY(3, "queue on", "the mail queue", "use 'queue off'") },
-	{ "latest line that turned it on", "account a\nqueue auto\nqueue on\n", "a", NSY(3, "queue on", "the mail queue", "use 'queue off'") },
+	{ "fixed order, not file order", "account a\nlog_format json\nproxy_host p.example\n", "a", NSY(3, "proxy_host p.example", "proxy support", "remove 'proxy_host'") },
+	{ "latest line that turned it on", "account a\nproxy_host q.example\nproxy_host p.example\n", "a", NSY(3, "proxy_host p.example", "proxy support", "remove 'proxy_host'") },
 	{ "proxy_host", "account a\nproxy_host proxy.example\n", "a",
 	  NSY(2, "proxy_host proxy.example", "proxy support", "remove 'proxy_host'") },
 	{ "proxy_host cleared", "account a\nproxy_host proxy.example\nproxy_host\n", "a", "" },
@@ -516,11 +525,11 @@ static const struct {
 	{ "auto_from", "account a\nauto_from\n", "a", "" },
 	{ "maildomain", "account a\nmaildomain example.org\n", "a", "" },
 	{ "partial_delivery", "account a\npartial_delivery on\n", "a", "" },
-	{ "queue auto", "account a\nqueue auto\n", "a",
-	  NSY(2, "queue auto", "the mail queue", "use 'queue off'") },
+	/* Supported since the queue (issue 6). */
+	{ "queue auto", "account a\nqueue auto\n", "a", "" },
+	{ "queue on", "account a\nqueue on\n", "a", "" },
 	{ "queue off", "account a\nqueue off\n", "a", "" },
-	{ "fallback", "account b\naccount a\nfallback b\n", "a",
-	  NSY(3, "fallback b", "account fallback", "remove 'fallback'") },
+	{ "fallback", "account b\naccount a\nfallback b\n", "a", "" },
 	{ "log_format json", "account a\nlog_format json\n", "a", "" },
 	{ "log_format text", "account a\nlog_format text\n", "a", "" },
 	{ "stored-only settings are fine",
@@ -569,7 +578,7 @@ static void test_password_never_shown(void)
 		config_free(&cfg);
 	}
 
-	parse_good("account a\nhost h\npassword s3cr3tpw\nqueue on\n", &cfg, "password with an objection");
+	parse_good("account a\nhost h\npassword s3cr3tpw\nproxy_host p.example\n", &cfg, "password with an objection");
 	ok(strstr(must_find(&cfg, "a")->unsupported, "s3cr3tpw") == NULL,
 	   "objection does not show the password");
 	ok(cfg.holds_password, "holds_password");
@@ -591,7 +600,7 @@ static void test_account_choice(void)
 
 	parse_good("account a\nhost a.example.org\n"
 	           "account nohost\nport 25\n"
-	           "account withqueue : a\nqueue on\n"
+	           "account withqueue : a\nproxy_host p.example\n"
 	           "account default : a\n",
 	           &cfg, "accounts to choose from");
 	ok(account_select(&cfg, "a", &chosen, &out) == 0 && chosen && !strcmp(chosen->name, "a"),
@@ -612,8 +621,9 @@ static void test_account_choice(void)
 	is_str(out.text, LABEL ":3: account 'nohost' has no 'host'", "no host: message");
 	outcome_clear(&out);
 	ok(account_check(must_find(&cfg, "withqueue"), &out) == -1 && out.cls == OUTCOME_CONFIG,
-	   "account needing the queue fails the check");
-	is_str(out.text, NSY(6, "queue on", "the mail queue", "use 'queue off'"), "unsupported: message");
+	   "account needing a missing feature fails the check");
+	is_str(out.text, NSY(6, "proxy_host p.example", "proxy support", "remove 'proxy_host'"),
+	       "unsupported: message");
 	config_free(&cfg);
 
 	parse_good("account a\nhost h\n", &cfg, "no default account");
@@ -893,11 +903,11 @@ static void test_overrides(void)
 	ok(config_override(a, "nonsense", "1", &out) == -1 && out.cls == OUTCOME_USAGE,
 	   "an unknown keyword is a usage error");
 	ok(a->unsupported[0] == '\0', "no objection so far");
-	ok(config_override(a, "queue", "on", &out) == 0 &&
-	   strstr(a->unsupported, "option --queue=on: not supported yet") == a->unsupported,
-	   "--queue=on is stored with an objection (%s)", a->unsupported);
-	ok(config_override(a, "queue", "off", &out) == 0 && a->unsupported[0] == '\0',
-	   "a later --queue=off takes the objection back");
+	ok(config_override(a, "proxy_host", "p.example", &out) == 0 &&
+	   strstr(a->unsupported, "option --proxy-host=p.example: not supported yet") == a->unsupported,
+	   "--proxy-host is stored with an objection (%s)", a->unsupported);
+	ok(config_override(a, "proxy_host", "", &out) == 0 && a->unsupported[0] == '\0',
+	   "a later --proxy-host= takes the objection back");
 	config_free(&cfg);
 
 	memset(&cfg, 0, sizeof(cfg));
@@ -938,6 +948,19 @@ static void test_account_by_sender(void)
 	config_free(&cfg);
 }
 
+static void test_durations(void)
+{
+	static const struct { const char *text; long seconds; } cases[] = {
+		{ "90", 90 }, { "90s", 90 }, { "5m", 300 }, { "2h", 7200 }, { "5d", 432000 },
+		{ "1w", 604800 }, { "0", 0 }, { "", -1 }, { "m", -1 }, { "5x", -1 },
+		{ "5mm", -1 }, { "-5m", -1 }, { " 5m", -1 }, { "99999999999w", -1 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		is_int(config_parse_duration(cases[i].text), cases[i].seconds, "duration '%s'",
+		       cases[i].text);
+}
+
 int main(void)
 {
 	snprintf(base, sizeof(base), "/tmp/postie-test-config-XXXXXX");
@@ -962,6 +985,7 @@ int main(void)
 	test_search_order();
 	test_overrides();
 	test_account_by_sender();
+	test_durations();
 
 	remove_tree();
 	return tap_done();
