@@ -39,7 +39,7 @@ void cli_print_help(FILE *fp, const char *progname)
 	      "  -C FILE, --file=FILE    read this configuration file\n"
 	      "  -a NAME, --account=NAME use this account instead of the default one\n"
 	      "  -v, --verbose, --debug  show the SMTP conversation on standard error\n"
-	      "  -odq                    queue without sending (not supported yet: exit 64)\n"
+	      "  -odq                    put the message in the queue without sending it now\n"
 	      "\n"
 	      "Delivery status notifications (RFC 3461):\n"
 	      "  -N never|LIST           notify on: never, or a list of success,failure,delay\n"
@@ -50,8 +50,12 @@ void cli_print_help(FILE *fp, const char *progname)
 	      "Modes:\n"
 	      "  -bm                     send a message (the default)\n"
 	      "  -bp, mailq              list the queue\n"
-	      "  -q, -q30m               flush the queue (an interval is accepted and ignored)\n"
-	      "  -qI ID                  flush one queued message\n"
+	      "  -q, -q30m               send every queued message now (an interval is ignored)\n"
+	      "  --queue-run             send the queued messages whose next attempt is due\n"
+	      "  -qI ID                  send one queued message now\n"
+	      "  --queue-delete ID       remove a message from the queue\n"
+	      "  --queue-hold ID         keep a queued message from being sent\n"
+	      "  --queue-release ID      let a held message be sent again\n"
 	      "  -bs                     speak SMTP on standard input and output\n"
 	      "  -bi, newaliases         check the aliases file\n"
 	      "  -S, --serverinfo        print what the account's server offers\n"
@@ -428,6 +432,8 @@ enum long_action {
 	ACT_ACCOUNT,
 	ACT_CONFIG_FILE,
 	ACT_ENVELOPE_FROM,
+	ACT_QUEUE_RUN,
+	ACT_QUEUE_ID,           /* a queue command on one message: the mode says which */
 };
 
 static const struct {
@@ -448,6 +454,10 @@ static const struct {
 	{ "account", VALUE_REQUIRED, ACT_ACCOUNT, MODE_SEND },
 	{ "file", VALUE_REQUIRED, ACT_CONFIG_FILE, MODE_SEND },
 	{ "from", VALUE_REQUIRED, ACT_ENVELOPE_FROM, MODE_SEND },
+	{ "queue-run", VALUE_NONE, ACT_QUEUE_RUN, MODE_FLUSH_QUEUE },
+	{ "queue-delete", VALUE_REQUIRED, ACT_QUEUE_ID, MODE_QUEUE_DELETE },
+	{ "queue-hold", VALUE_REQUIRED, ACT_QUEUE_ID, MODE_QUEUE_HOLD },
+	{ "queue-release", VALUE_REQUIRED, ACT_QUEUE_ID, MODE_QUEUE_RELEASE },
 };
 
 /* One long option per config command: --tls-trust-file is tls_trust_file.
@@ -554,6 +564,14 @@ static void apply_own_option(size_t which, const char *value, struct invocation 
 	case ACT_ACCOUNT: inv->account = value; break;
 	case ACT_CONFIG_FILE: inv->config_file = value; break;
 	case ACT_ENVELOPE_FROM: inv->envelope_from = value; break;
+	case ACT_QUEUE_RUN:
+		inv->mode = MODE_FLUSH_QUEUE;
+		inv->queue_due_only = true;
+		break;
+	case ACT_QUEUE_ID:
+		inv->mode = own_options[which].mode;
+		inv->queue_id = value;
+		break;
 	}
 }
 

@@ -24,6 +24,9 @@ enum cli_mode {
 	MODE_SERVERINFO,    /* -S, --serverinfo */
 	MODE_PRETEND,       /* -P, --pretend */
 	MODE_CHECK,         /* --check */
+	MODE_QUEUE_DELETE,  /* --queue-delete ID */
+	MODE_QUEUE_HOLD,    /* --queue-hold ID */
+	MODE_QUEUE_RELEASE, /* --queue-release ID */
 };
 
 /* A config command given as a long option (--host=x is keyword "host",
@@ -50,7 +53,8 @@ struct invocation {
 	const char *dsn_return;      /* -R: "full" or "hdrs" (lower case) */
 	const char *dsn_envid;       /* -V envid */
 	const char *body_type;       /* -B: "7BIT" or "8BITMIME" (upper case) */
-	const char *queue_id;        /* -qI<id> */
+	const char *queue_id;        /* -qI<id>, --queue-delete/hold/release ID */
+	bool queue_due_only;         /* --queue-run: flush only what is due */
 	struct config_override *overrides;  /* in command-line order */
 	size_t noverrides;
 	char **rcpts;                /* recipient arguments (entries point into argv) */

@@ -326,6 +326,22 @@ static bool record_failed(const struct log_record *rec)
 	return rec->outcome && rec->outcome->cls != OUTCOME_OK;
 }
 
+/* The failure the record tells of: the outcome's, or for a queued message
+ * the temporary one that sent it to the queue. NULL when none. */
+static const struct outcome *record_problem(const struct log_record *rec)
+{
+	if (record_failed(rec))
+		return rec->outcome;
+	if (rec->queue_id && rec->queued_after && rec->queued_after->cls != OUTCOME_OK)
+		return rec->queued_after;
+	return NULL;
+}
+
+static const char *record_result(const struct log_record *rec)
+{
+	return record_failed(rec) ? "failed" : rec->queue_id ? "queued" : "sent";
+}
+
 static void format_time_stamp(char *buf, size_t size, const char *time_format)
 {
 	time_t now = time(NULL);
@@ -349,8 +365,8 @@ static void format_time_stamp(char *buf, size_t size, const char *time_format)
 static void json_record(struct record_text *t, const char *time_stamp,
                         const struct log_record *rec)
 {
-	const struct outcome *o = rec->outcome;
-	bool failed = record_failed(rec);
+	const struct outcome *o = record_problem(rec);
+	bool failed = o != NULL;
 
 	record_add(t, "{", 1);
 	if (time_stamp)
@@ -372,7 +388,8 @@ static void json_record(struct record_text *t, const char *time_stamp,
 		record_addf(t, ",\"size\":%lld", rec->size);
 	else
 		record_add(t, ",\"size\":null", 12);
-	record_json_member(t, "outcome", failed ? "failed" : "sent");
+	record_json_member(t, "outcome", record_result(rec));
+	record_json_member(t, "queue_id", rec->queue_id);
 	record_addf(t, ",\"exit\":%d", rec->exit_status);
 	record_json_member(t, "exit_name", outcome_exit_name(rec->exit_status));
 	record_json_member(t, "step", failed && o->step && o->step[0] ? o->step : NULL);
@@ -443,9 +460,11 @@ static void text_record(struct record_text *t, const char *time_stamp,
 	}
 	if (rec->message_id)
 		text_field(t, "message_id", rec->message_id);
-	if (record_failed(rec)) {
-		text_field(t, "step", rec->outcome->step);
-		format_outcome(value, sizeof(value), rec->outcome);
+	if (rec->queue_id)
+		text_field(t, "queued", rec->queue_id);
+	if (record_problem(rec)) {
+		text_field(t, "step", record_problem(rec)->step);
+		format_outcome(value, sizeof(value), record_problem(rec));
 		text_field(t, "error", value);
 	} else if (rec->smtp_code) {
 		const char *enhanced = rec->smtp_enhanced ? rec->smtp_enhanced : "";

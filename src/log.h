@@ -53,6 +53,8 @@ struct log_record {
 	bool tls;                  /* the account uses TLS (msmtp's tls=on|off) */
 	const char *auth;          /* the account's auth setting, NULL for off */
 	const char *user;          /* the account's user, or NULL */
+	const char *queue_id;      /* set when the message was queued instead of sent */
+	const struct outcome *queued_after;  /* then: the temporary failure that made it so */
 };
 
 /* Append one line to `path` (created mode 0600): `key=value` text, or with

@@ -23,6 +23,7 @@
 #include "envelope.h"
 #include "info.h"
 #include "log.h"
+#include "mailq.h"
 #include "outcome.h"
 #include "serve.h"
 #include "submit.h"
@@ -54,10 +55,6 @@ static int send_from_stdin(const struct invocation *inv, struct outcome *out)
 		.body_type = inv->body_type,
 	};
 
-	if (inv->queue_only)
-		return outcome_fail(out, OUTCOME_USAGE, "usage",
-		                    "-odq (queue without sending) is not supported yet: "
-		                    "the queue arrives in a later postie version; leave out -odq");
 	return submit_message(&req, NULL, out);
 }
 
@@ -110,22 +107,6 @@ static int serve_stdio(const struct invocation *inv, struct outcome *out)
 	                  (void *)inv, out);
 }
 
-/* -bp / mailq, -q: the queue arrives with a later version; until then it is
- * always empty, which is the truth. */
-static int list_queue(void)
-{
-	puts("Mail queue is empty");
-	return 0;
-}
-
-static int flush_queue(const struct invocation *inv, struct outcome *out)
-{
-	if (inv->queue_id)
-		return outcome_fail(out, OUTCOME_NO_INPUT, "queue",
-		                    "no queued message has the id '%s' (the queue is empty)",
-		                    inv->queue_id);
-	return 0;
-}
 
 /* -bi / newaliases: there is no database to build; check the file. */
 static int check_aliases(const struct invocation *inv, struct outcome *out)
@@ -206,9 +187,11 @@ static int run(const struct invocation *inv, struct outcome *out)
 		cli_print_help(stdout, inv->progname);
 		return 0;
 	case MODE_LIST_QUEUE:
-		return list_queue();
+		return mailq_list(inv, stdout, out);
 	case MODE_FLUSH_QUEUE:
-		return flush_queue(inv, out);
+		return mailq_flush(inv, out);
+	case MODE_QUEUE_DELETE: case MODE_QUEUE_HOLD: case MODE_QUEUE_RELEASE:
+		return mailq_edit(inv, out);
 	case MODE_CHECK_ALIASES:
 		return check_aliases(inv, out);
 	case MODE_SMTP_STDIO:

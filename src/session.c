@@ -11,6 +11,7 @@
 #include "net.h"
 #include "sasl.h"
 #include "session.h"
+#include "smtp_internal.h"
 #include "tls.h"
 
 struct session {
@@ -24,6 +25,7 @@ struct session {
 	char *user, *secret;         /* AUTH credentials, wiped at close */
 	const struct session_observer *observer;   /* NULL: nobody watches */
 	char auth_mechanism[64];     /* the SASL mechanism used, "" before AUTH */
+	const struct tls_ticket *resume;   /* offered at the handshake while opening, or NULL */
 };
 
 /* The name we give in EHLO: the account's `domain`, else this host's name
@@ -69,6 +71,7 @@ static int start_tls(struct session *s, struct outcome *out)
 		.priorities = a->tls_priorities,
 		.min_dh_prime_bits = a->tls_min_dh_prime_bits,
 		.timeout = a->timeout,
+		.resume = s->resume,
 	};
 	char desc[256];
 
@@ -82,6 +85,8 @@ static int start_tls(struct session *s, struct outcome *out)
 	if (log_verbose()) {
 		tls_describe(s->tls, desc, sizeof(desc));
 		log_debug("TLS established: %s", desc);
+		if (tls_session_resumed(s->tls))
+			log_debug("TLS session resumed");
 	}
 	return 0;
 }
@@ -133,8 +138,31 @@ struct session *session_open(const struct account *acct, struct outcome *out)
 	return session_open_until(acct, SESSION_AUTH, NULL, out);
 }
 
+static struct session *open_session(const struct account *acct, enum session_stage stop_after,
+                                    const struct session_observer *observer,
+                                    const struct tls_ticket *resume, struct outcome *out);
+
 struct session *session_open_until(const struct account *acct, enum session_stage stop_after,
                                    const struct session_observer *observer, struct outcome *out)
+{
+	return open_session(acct, stop_after, observer, NULL, out);
+}
+
+struct session *session_open_resuming(const struct account *acct,
+                                      const struct session *previous, struct outcome *out)
+{
+	struct tls_ticket ticket = { NULL, 0 };
+	struct session *s;
+	bool have = previous && previous->tls && tls_session_ticket(previous->tls, &ticket) == 0;
+
+	s = open_session(acct, SESSION_AUTH, NULL, have ? &ticket : NULL, out);
+	tls_ticket_free(&ticket);
+	return s;
+}
+
+static struct session *open_session(const struct account *acct, enum session_stage stop_after,
+                                    const struct session_observer *observer,
+                                    const struct tls_ticket *resume, struct outcome *out)
 {
 	struct session *s = calloc(1, sizeof(*s));
 	char err[128];
@@ -149,6 +177,7 @@ struct session *session_open_until(const struct account *acct, enum session_stag
 	}
 	s->acct = acct;
 	s->observer = observer;
+	s->resume = resume;   /* the caller's: used by the handshake only */
 	/* An unverified server must never see credentials or mail. */
 	if (observer && observer->tls_unverified && stop_after > SESSION_TLS) {
 		outcome_fail(out, OUTCOME_INTERNAL, "tls", "an unverified TLS session cannot authenticate");
@@ -203,6 +232,7 @@ struct session *session_open_until(const struct account *acct, enum session_stag
 			goto failed;
 		stage_done(s, SESSION_AUTH);
 	}
+	s->resume = NULL;
 	return s;
 
 failed:
@@ -275,4 +305,14 @@ void session_close(struct session *s)
 	free(s->host);
 	free(s->tls_name);
 	free(s);
+}
+
+bool session_ready(const struct session *s)
+{
+	return s && s->smtp && smtp_session_state(s->smtp) == STATE_READY;
+}
+
+bool session_tls_resumed(const struct session *s)
+{
+	return s && s->tls && tls_session_resumed(s->tls);
 }

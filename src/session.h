@@ -61,6 +61,20 @@ const struct smtp_reply *session_last_reply(const struct session *s);
  * even if it then failed (a partial delivery, an LMTP refusal)? */
 bool session_last_delivered(const struct session *s);
 
+/* session_open() for a second connection to the same server: the TLS
+ * session of `previous` (still open, maybe broken) is offered for
+ * resumption, which saves the full handshake when the server takes it.
+ * Everything else, verification included, is as session_open(). */
+struct session *session_open_resuming(const struct account *acct,
+                                      const struct session *previous, struct outcome *out);
+
+/* Can the session take another transaction? False once the connection
+ * broke or the conversation fell out of step (then only closing is left). */
+bool session_ready(const struct session *s);
+
+/* Did the TLS handshake resume an earlier session? False without TLS. */
+bool session_tls_resumed(const struct session *s);
+
 /* QUIT, close TLS and the connection, free. NULL is fine. */
 void session_close(struct session *s);
 

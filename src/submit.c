@@ -2,17 +2,21 @@
  * reply and the log line. main.c and the -bs dialogue call it; every stage
  * is a module of its own, this file only orders them. */
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "account.h"
 #include "envelope.h"
+#include "flush.h"
 #include "headers.h"
 #include "log.h"
 #include "message.h"
 #include "net.h"
+#include "queue.h"
 #include "session.h"
 #include "smtp.h"
 #include "submit.h"
@@ -29,6 +33,12 @@ struct send_state {
 	bool header_utf8;             /* an address field holds non-ASCII text */
 	struct smtp_reply *final;     /* the server's last word on success */
 	bool delivered;               /* some recipient has the message */
+	const struct account *via;    /* the account that delivered (a fallback, maybe) */
+	struct session *session;      /* open after a successful send, for the queue */
+	struct queue *queue;          /* open when the message is or may be queued */
+	struct queue_lock *lock;      /* held while a queued message is being sent */
+	char queue_id[QUEUE_ID_MAX];  /* set once the message is queued */
+	struct outcome deferred;      /* the temporary failure that queued it */
 };
 
 static bool overrides_host(const struct invocation *inv)
@@ -237,7 +247,9 @@ static const char *dsn_return(const struct send_state *st)
 	return strcmp(v, "headers") == 0 ? "hdrs" : v;
 }
 
-static int deliver(struct send_state *st, struct outcome *out)
+/* One attempt through one account. On success the session stays open in
+ * st->session (a queue flush may use it). */
+static int deliver_via(struct send_state *st, const struct account *acct, struct outcome *out)
 {
 	const struct smtp_transaction txn = {
 		.from = st->env.from,
@@ -251,10 +263,10 @@ static int deliver(struct send_state *st, struct outcome *out)
 		.dsn_notify = dsn_notify(st),
 		.dsn_return = dsn_return(st),
 		.dsn_envid = st->req->inv->dsn_envid,
-		.partial = st->acct->partial_delivery && !st->req->all_or_nothing,
-		.lmtp = st->acct->protocol == PROTOCOL_LMTP,
+		.partial = acct->partial_delivery && !st->req->all_or_nothing,
+		.lmtp = acct->protocol == PROTOCOL_LMTP,
 	};
-	struct session *session = session_open(st->acct, out);
+	struct session *session = session_open(acct, out);
 	int result = -1;
 
 	if (!session)
@@ -274,15 +286,63 @@ static int deliver(struct send_state *st, struct outcome *out)
 	}
 	/* After a partial delivery the server's last word is still its
 	 * acceptance of the message, for the log. */
-	if (st->delivered)
+	if (st->delivered) {
 		*st->final = *session_last_reply(session);
-	session_close(session);
+		st->via = acct;
+	}
+	if (result == 0)
+		st->session = session;
+	else
+		session_close(session);
 	return result;
+}
+
+/* The next name in a space-separated `fallback` list, as an account. */
+static const struct account *next_fallback(const struct send_state *st, const char **list)
+{
+	while (**list) {
+		char name[256];
+		size_t n = strcspn(*list, " ");
+		const struct account *a;
+		struct outcome unusable;
+
+		snprintf(name, sizeof(name), "%.*s", (int)(n < sizeof(name) ? n : sizeof(name) - 1),
+		         *list);
+		*list += n + ((*list)[n] == ' ');
+		a = config_find(&st->cfg, name);
+		outcome_clear(&unusable);
+		if (a && account_check(a, &unusable) == 0)
+			return a;
+		log_warning("fallback account '%s' is not usable: %s", name,
+		            a ? unusable.text : "no such account");
+	}
+	return NULL;
+}
+
+/* The account, then its fallbacks in order, while the failure is a
+ * temporary one and nobody has the message yet. */
+static int deliver(struct send_state *st, struct outcome *out)
+{
+	const struct account *acct = st->acct;
+	const char *fallbacks = acct->fallback ? acct->fallback : "";
+
+	for (;;) {   /* bounded by the fallback list */
+		if (deliver_via(st, acct, out) == 0) {
+			outcome_clear(out);   /* an earlier account's failure is history */
+			return 0;
+		}
+		if (st->delivered || out->cls != OUTCOME_TEMPORARY)
+			return -1;
+		acct = next_fallback(st, &fallbacks);
+		if (!acct)
+			return -1;
+		log_debug("%s; trying the fallback account %s", out->text, acct->name);
+	}
 }
 
 static void write_log(const struct send_state *st, const struct outcome *result)
 {
-	const struct account *acct = st->acct;
+	const struct account *acct = st->via ? st->via : st->acct;
 	struct outcome log_failure;
 	const struct log_record rec = {
 		.account = acct->name,
@@ -302,6 +362,8 @@ static void write_log(const struct send_state *st, const struct outcome *result)
 		.tls = acct->tls == TLS_SETTING_ON,
 		.auth = acct->auth && strcmp(acct->auth, "off") != 0 ? acct->auth : NULL,
 		.user = acct->user,
+		.queue_id = st->queue_id[0] ? st->queue_id : NULL,
+		.queued_after = st->queue_id[0] ? &st->deferred : NULL,
 	};
 	bool json = acct->log_format && strcmp(acct->log_format, "json") == 0;
 
@@ -315,6 +377,192 @@ static void write_log(const struct send_state *st, const struct outcome *result)
 	if (log_write_record(acct->logfile, acct->logfile_time_format, json, &rec,
 	                     &log_failure) < 0)
 		log_report(stderr, &log_failure);
+}
+
+/* ------------------------------------------------------------ the queue */
+
+static int queue_directory(const struct account *acct, char *buf, size_t size,
+                           struct outcome *out)
+{
+	if (!acct->queue_dir)
+		return queue_default_dir(buf, size, out);
+	snprintf(buf, size, "%s", acct->queue_dir);
+	return 0;
+}
+
+static int open_queue(struct send_state *st, struct outcome *out)
+{
+	char dir[4096];
+
+	if (st->queue)
+		return 0;
+	if (queue_directory(st->acct, dir, sizeof(dir), out) < 0)
+		return -1;
+	return queue_open(dir, &st->queue, out);
+}
+
+static int copy_text(char **dst, const char *src)
+{
+	*dst = NULL;
+	return src && !(*dst = strdup(src)) ? -1 : 0;
+}
+
+/* Note a temporary failure in the envelope: one more attempt, the next
+ * one after the account's retry delay. */
+static void note_attempt(struct queue_envelope *qe, const struct account *acct,
+                         const struct outcome *why)
+{
+	char line[OUTCOME_TEXT_MAX + OUTCOME_REPLY_MAX];
+
+	qe->attempts++;
+	qe->next_attempt = time(NULL) + flush_retry_delay(acct->queue_retry, qe->attempts);
+	log_format_outcome(line, sizeof(line), why);
+	free(qe->last_reply);
+	qe->last_reply = strdup(line);
+}
+
+/* The queue's record of this message. */
+static int fill_envelope(const struct send_state *st, struct queue_envelope *qe,
+                         struct outcome *out)
+{
+	memset(qe, 0, sizeof(*qe));
+	qe->smtputf8 = st->header_utf8 || st->req->smtputf8;
+	qe->body_8bit = st->msg.has_8bit;
+	qe->created = time(NULL);
+	if (copy_text(&qe->account, st->acct->name) < 0 || copy_text(&qe->from, st->env.from) < 0 ||
+	    copy_text(&qe->dsn_notify, dsn_notify(st)) < 0 ||
+	    copy_text(&qe->dsn_return, dsn_return(st)) < 0 ||
+	    copy_text(&qe->dsn_envid, st->req->inv->dsn_envid) < 0 ||
+	    copy_text(&qe->body_type, st->req->body_type) < 0 ||
+	    copy_text(&qe->message_id, st->plan.message_id[0] ? st->plan.message_id : NULL) < 0)
+		return outcome_fail(out, OUTCOME_OS, "queue", "out of memory");
+	for (size_t i = 0; i < st->env.rcpts.n; i++)
+		if (address_list_add(&qe->rcpts, st->env.rcpts.items[i]) < 0)
+			return outcome_fail(out, OUTCOME_OS, "queue", "out of memory");
+	return 0;
+}
+
+/* Put the message in the queue, durably; `why` (may be NULL) is the
+ * temporary failure that sends it there. */
+static int enqueue(struct send_state *st, const struct outcome *why, struct outcome *out)
+{
+	struct queue_envelope qe;
+	int rc = -1;
+
+	if (open_queue(st, out) < 0)
+		return -1;
+	if (fill_envelope(st, &qe, out) == 0) {
+		if (why)
+			note_attempt(&qe, st->acct, why);
+		rc = queue_enqueue(st->queue, &qe, st->msg.fd, st->msg.size, out);
+		if (rc == 0)
+			snprintf(st->queue_id, sizeof(st->queue_id), "%s", qe.id);
+	}
+	queue_envelope_free(&qe);
+	return rc;
+}
+
+/* `queue on`: queued first, then tried at once under the queue's lock, so
+ * a flush running meanwhile cannot send it too. Sent: out of the queue.
+ * Temporarily refused: it stays, rescheduled, and the run is a success.
+ * Refused for good: out of the queue, and the caller hears why. */
+static int send_from_queue(struct send_state *st, struct outcome *out)
+{
+	struct queue_envelope qe;
+	struct outcome ignored;
+	int data_fd = -1, result, locked;
+
+	memset(&qe, 0, sizeof(qe));
+	locked = queue_lock(st->queue, st->queue_id, &st->lock, &qe, &data_fd, out);
+	if (locked <= 0) {
+		/* Queued all the same: a flush has it, or will. */
+		if (locked < 0)
+			log_warning("queued as %s, but not sent now: %s", st->queue_id, out->text);
+		queue_envelope_free(&qe);
+		outcome_clear(out);
+		return 0;
+	}
+	result = deliver(st, out);
+	outcome_clear(&ignored);
+	if (result < 0 && out->cls == OUTCOME_TEMPORARY && !st->delivered) {
+		st->deferred = *out;
+		note_attempt(&qe, st->acct, out);
+		queue_reschedule(st->lock, &qe, &ignored);
+		outcome_clear(out);
+		result = 0;
+	} else {
+		/* Sent, or refused for good (the caller hears it now): either
+		 * way no longer queued. */
+		queue_done(st->lock, &ignored);
+		st->queue_id[0] = '\0';
+	}
+	st->lock = NULL;
+	queue_envelope_free(&qe);
+	return result;
+}
+
+/* After a send the smarthost is up: what waits in this account's queue
+ * goes now, over the same connection. A queue that was never made stays
+ * unmade. */
+static void flush_after_send(struct send_state *st)
+{
+	char dir[4096], new_dir[4200];
+	struct outcome ignored;
+	struct stat sb;
+	struct flush_result done;
+
+	outcome_clear(&ignored);
+	if (queue_directory(st->acct, dir, sizeof(dir), &ignored) < 0)
+		return;
+	snprintf(new_dir, sizeof(new_dir), "%s/new", dir);
+	if (stat(new_dir, &sb) < 0 || (!st->queue && queue_open(dir, &st->queue, &ignored) < 0))
+		return;
+	const struct flush_request req = {
+		.cfg = &st->cfg,
+		.now = time(NULL),
+		.open = st->session,
+		.open_account = st->via,
+	};
+	flush_queue(st->queue, &req, &done, &ignored);
+}
+
+/* Send, queue, or both, as the account's `queue` and -odq say. */
+static int hand_over(struct send_state *st, struct outcome *out)
+{
+	enum queue_setting mode = st->req->inv->queue_only ? QUEUE_ON : st->acct->queue;
+	int result;
+
+	if (mode == QUEUE_ON) {
+		if (enqueue(st, NULL, out) < 0)
+			return -1;
+		if (st->req->inv->queue_only) {
+			outcome_clear(&st->deferred);
+			return 0;
+		}
+		result = send_from_queue(st, out);
+	} else {
+		result = deliver(st, out);
+		if (result < 0 && mode == QUEUE_AUTO && out->cls == OUTCOME_TEMPORARY &&
+		    !st->delivered) {
+			struct outcome why = *out;
+
+			if (enqueue(st, &why, out) == 0) {
+				st->deferred = why;
+				outcome_clear(out);
+				result = 0;
+			}
+		}
+	}
+	if (st->queue_id[0] && result == 0) {
+		char line[OUTCOME_TEXT_MAX + OUTCOME_REPLY_MAX];
+
+		log_format_outcome(line, sizeof(line), &st->deferred);
+		if (st->deferred.cls != OUTCOME_OK)
+			fprintf(stderr, "postie: queued as %s: %s\n", st->queue_id, line);
+	}
+	if (result == 0 && st->session)
+		flush_after_send(st);
+	return result;
 }
 
 int submit_message(const struct submit_request *req, bool *delivered, struct outcome *out)
@@ -340,13 +588,18 @@ int submit_message(const struct submit_request *req, bool *delivered, struct out
 	    envelope_finish_recipients(&st.env, req->read_recipients ? &st.msg.header_rcpts : NULL,
 	                               st.acct, out) < 0)
 		goto logged;
-	result = deliver(&st, out);
+	result = hand_over(&st, out);
 logged:
 	if (st.acct)
 		write_log(&st, out);
 done:
 	if (delivered)
 		*delivered = st.delivered;
+	if (st.lock)
+		queue_unlock(st.lock);
+	session_close(st.session);
+	if (st.queue)
+		queue_close(st.queue);
 	message_free(&st.msg);
 	envelope_free(&st.env);
 	headers_plan_free(&st.plan);

@@ -265,6 +265,10 @@ static int setup_session(struct tls_session *s, const struct tls_params *p, stru
 	 * timer (40 s by default) must not cut it shorter. */
 	gnutls_handshake_set_timeout(s->session, GNUTLS_INDEFINITE_TIMEOUT);
 	gnutls_transport_set_int(s->session, s->fd);
+	/* A stale or foreign ticket is no error: the server just runs a full
+	 * handshake, with every check as usual. */
+	if (p->resume && p->resume->data && p->resume->size)
+		gnutls_session_set_data(s->session, p->resume->data, p->resume->size);
 	return 0;
 }
 
@@ -623,4 +627,45 @@ int tls_peer_info(struct tls_session *s, const char *host, bool certcheck,
 	}
 	peer_verification(s, host, certcheck, info);
 	return 0;
+}
+
+/* ------------------------------------------------------------ resumption */
+
+int tls_session_ticket(struct tls_session *s, struct tls_ticket *ticket)
+{
+	gnutls_datum_t data = { NULL, 0 };
+
+	ticket->data = NULL;
+	ticket->size = 0;
+	/* TLS 1.3 tickets come after the handshake; without one the data
+	 * returned could not resume anything. */
+	if (gnutls_protocol_get_version(s->session) == GNUTLS_TLS1_3 &&
+	    !(gnutls_session_get_flags(s->session) & GNUTLS_SFLAGS_SESSION_TICKET))
+		return -1;
+	if (gnutls_session_get_data2(s->session, &data) < 0 || !data.data || data.size == 0)
+		return -1;
+	/* Copied so that the caller frees with free(), like everything else. */
+	ticket->data = malloc(data.size);
+	if (ticket->data) {
+		memcpy(ticket->data, data.data, data.size);
+		ticket->size = data.size;
+	}
+	gnutls_memset(data.data, 0, data.size);
+	gnutls_free(data.data);
+	return ticket->data ? 0 : -1;
+}
+
+void tls_ticket_free(struct tls_ticket *ticket)
+{
+	if (!ticket || !ticket->data)
+		return;
+	gnutls_memset(ticket->data, 0, ticket->size);
+	free(ticket->data);
+	ticket->data = NULL;
+	ticket->size = 0;
+}
+
+bool tls_session_resumed(struct tls_session *s)
+{
+	return s && gnutls_session_is_resumed(s->session) != 0;
 }

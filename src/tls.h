@@ -22,6 +22,17 @@ struct tls_params {
 	const char *priorities;       /* GnuTLS priority string; NULL: system default with TLS 1.2 as the minimum */
 	int min_dh_prime_bits;        /* 0: GnuTLS default */
 	int timeout;                  /* seconds for the handshake */
+	/* A ticket from an earlier session with the same server
+	 * (tls_session_ticket), offered for resumption; NULL: a full handshake.
+	 * A ticket the server does not take just costs the full handshake. */
+	const struct tls_ticket *resume;
+};
+
+/* What resumes a TLS session on a later connection: GnuTLS's session data,
+ * malloc'd. It holds key material: keep it in memory only. */
+struct tls_ticket {
+	unsigned char *data;
+	size_t size;
 };
 
 struct tls_session;
@@ -74,6 +85,15 @@ struct tls_peer_info {
  * when the server sent no X.509 certificate. */
 int tls_peer_info(struct tls_session *s, const char *host, bool certcheck,
                   struct tls_peer_info *info);
+
+/* The ticket to resume this session on a new connection (with TLS 1.3,
+ * only once the server has sent one after the handshake). Returns 0 with
+ * *ticket filled (free with tls_ticket_free), -1 when there is none. */
+int tls_session_ticket(struct tls_session *s, struct tls_ticket *ticket);
+void tls_ticket_free(struct tls_ticket *ticket);
+
+/* Did the handshake resume an earlier session (for -v and tests)? */
+bool tls_session_resumed(struct tls_session *s);
 
 /* Say close_notify (bounded by the timeout, errors ignored) and free.
  * Afterwards any I/O on the connection fails with ENOTCONN; net_close() it. */

@@ -581,10 +581,56 @@ static void test_combinations(void)
 	}
 }
 
+static void test_queue_options(void)
+{
+	struct invocation inv;
+	struct outcome out;
+
+	{
+		const char *args[] = { "postie", "--queue-run" };
+
+		ok(parse_argv(2, args, &inv, &out) == 0 && inv.mode == MODE_FLUSH_QUEUE &&
+		   inv.queue_due_only, "--queue-run flushes what is due");
+		cli_free(&inv);
+	}
+	{
+		const char *args[] = { "postie", "-q" };
+
+		ok(parse_argv(2, args, &inv, &out) == 0 && inv.mode == MODE_FLUSH_QUEUE &&
+		   !inv.queue_due_only, "-q flushes everything");
+		cli_free(&inv);
+	}
+	static const struct {
+		const char *option;
+		enum cli_mode mode;
+	} edits[] = {
+		{ "--queue-delete", MODE_QUEUE_DELETE },
+		{ "--queue-hold", MODE_QUEUE_HOLD },
+		{ "--queue-release", MODE_QUEUE_RELEASE },
+	};
+	for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
+		const char *args[] = { "postie", edits[i].option, "20261201T101500-abc" };
+		char attached[64];
+		const char *args2[] = { "postie", attached };
+
+		ok(parse_argv(3, args, &inv, &out) == 0 && inv.mode == edits[i].mode &&
+		   !strcmp(inv.queue_id, "20261201T101500-abc"), "%s ID", edits[i].option);
+		cli_free(&inv);
+		snprintf(attached, sizeof(attached), "%s=X1", edits[i].option);
+		ok(parse_argv(2, args2, &inv, &out) == 0 && inv.mode == edits[i].mode &&
+		   !strcmp(inv.queue_id, "X1"), "%s=ID", edits[i].option);
+		cli_free(&inv);
+		ok(parse_argv(2, args, &inv, &out) == -1 && out.cls == OUTCOME_USAGE,
+		   "%s without an id is refused", edits[i].option);
+		cli_free(&inv);
+	}
+}
+
 int main(void)
 {
 	test_options();
 	test_combinations();
+	test_queue_options();
 	test_personality();
 	test_ignored();
 	test_modes();

@@ -187,7 +187,7 @@ static void test_json_lines(const char *path)
 	       "\"port\":587,\"tls\":true,\"auth\":\"plain\",\"user\":\"me\","
 	       "\"from\":\"me@example.org\","
 	       "\"rcpts\":[\"a@example.org\",\"b \\\"q\\\"@example.org\"],\"size\":1234,"
-	       "\"outcome\":\"sent\",\"exit\":0,\"exit_name\":\"EX_OK\",\"step\":null,"
+	       "\"outcome\":\"sent\",\"queue_id\":null,\"exit\":0,\"exit_name\":\"EX_OK\",\"step\":null,"
 	       "\"smtp\":{\"code\":250,\"enhanced\":\"2.0.0\",\"text\":\"queued\\u000aas X1\"},"
 	       "\"message_id\":\"<id1@example.org>\",\"duration_ms\":42,\"error\":null}",
 	       "json: the success object");
@@ -209,7 +209,7 @@ static void test_json_lines(const char *path)
 	       "{\"time\":\"2024-05-01T10:00:01\",\"account\":\"work\",\"host\":\"smtp.example.org\","
 	       "\"port\":587,\"tls\":false,\"auth\":\"off\",\"user\":null,"
 	       "\"from\":\"caf\\ufffd@example.org\",\"rcpts\":[],\"size\":null,"
-	       "\"outcome\":\"failed\",\"exit\":75,\"exit_name\":\"EX_TEMPFAIL\",\"step\":\"connect\","
+	       "\"outcome\":\"failed\",\"queue_id\":null,\"exit\":75,\"exit_name\":\"EX_TEMPFAIL\",\"step\":\"connect\","
 	       "\"smtp\":null,\"message_id\":null,\"duration_ms\":42,"
 	       "\"error\":\"cannot connect to smtp.example.org: Connection refused\"}",
 	       "json: the failure object");
@@ -231,6 +231,34 @@ static void test_json_lines(const char *path)
 	} else {
 		ok(1, "# SKIP python3 not installed");
 	}
+}
+
+/* A message queued after a temporary failure: exit EX_OK, the queue id,
+ * and the failure that queued it. */
+static void test_queued_line(const char *path)
+{
+	struct outcome ok_out, why;
+	struct log_record rec = {
+		.account = "a", .host = "h", .port = 25, .from = "f@x", .rcpts = rcpts, .nrcpts = 1,
+		.size = 10, .exit_status = 0, .duration_ms = 5, .queue_id = "20261201T100000-abc",
+	};
+	const char *line;
+
+	outcome_clear(&ok_out);
+	outcome_clear(&why);
+	outcome_fail(&why, OUTCOME_TEMPORARY, "connect", "cannot connect to h: refused");
+	rec.outcome = &ok_out;
+	rec.queued_after = &why;
+	is_int(log_write_record(path, "T", false, &rec, &ok_out), 0, "queued: text written");
+	line = last_line(read_file(path));
+	ok(strstr(line, " queued=20261201T100000-abc step=connect "
+	              "error=\"cannot connect to h: refused\" ") != NULL &&
+	   strstr(line, " exit=EX_OK") != NULL, "queued: the text line (%s)", line);
+	is_int(log_write_record(path, "T", true, &rec, &ok_out), 0, "queued: JSON written");
+	line = last_line(read_file(path));
+	ok(strstr(line, "\"outcome\":\"queued\",\"queue_id\":\"20261201T100000-abc\",\"exit\":0,")
+	   != NULL && strstr(line, "\"step\":\"connect\"") != NULL,
+	   "queued: the JSON object (%s)", line);
 }
 
 /* Text from a server is shown, never obeyed: controls, C1 controls and the
@@ -309,6 +337,7 @@ int main(void)
 	test_json_lines(json_path);
 	unlink(json_path);
 	test_default_time(json_path);
+	test_queued_line(text_path);
 	test_escape();
 	unlink(text_path);
 	unlink(json_path);
