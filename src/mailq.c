@@ -183,6 +183,27 @@ struct flushing {
 	struct flush_result total;
 };
 
+/* -qI on a held message: held means "do not send", so say how to undo
+ * that instead of sending it or doing nothing silently. */
+static int refuse_if_held(struct queue *q, const char *id, struct outcome *out)
+{
+	struct queue_envelope *list;
+	size_t n;
+	bool held = false;
+
+	if (queue_list(q, &list, &n, out) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i].id, id) == 0)
+			held = list[i].held;
+	queue_list_free(list, n);
+	if (held)
+		return outcome_fail(out, OUTCOME_USAGE, "queue",
+		                    "message %s is held; release it first (--queue-release %s)",
+		                    id, id);
+	return 0;
+}
+
 static int flush_one(struct queue *q, struct config *cfg, void *ctx, struct outcome *out)
 {
 	struct flushing *f = ctx;
@@ -196,6 +217,8 @@ static int flush_one(struct queue *q, struct config *cfg, void *ctx, struct outc
 	};
 
 	outcome_clear(&result);
+	if (f->inv->queue_id && refuse_if_held(q, f->inv->queue_id, out) < 0)
+		return -1;
 	if (flush_queue(q, &req, &r, &result) < 0) {
 		/* -qI: a queue that does not hold the id is not the one. */
 		if (f->inv->queue_id && result.cls == OUTCOME_NO_INPUT)

@@ -11,7 +11,6 @@
 #include "net.h"
 #include "sasl.h"
 #include "session.h"
-#include "smtp_internal.h"
 #include "tls.h"
 
 struct session {
@@ -309,7 +308,7 @@ void session_close(struct session *s)
 
 bool session_ready(const struct session *s)
 {
-	return s && s->smtp && smtp_session_state(s->smtp) == STATE_READY;
+	return s && s->smtp && smtp_session_ready(s->smtp);
 }
 
 bool session_tls_resumed(const struct session *s)

@@ -684,6 +684,11 @@ int smtp_send_mail(struct smtp_session *s, const struct smtp_transaction *t, str
 	return result;
 }
 
+bool smtp_session_ready(const struct smtp_session *s)
+{
+	return s->state == STATE_READY;
+}
+
 void smtp_quit(struct smtp_session *s)
 {
 	struct outcome ignored;

@@ -101,6 +101,10 @@ const struct smtp_reply *smtp_last_reply(const struct smtp_session *s);
  * message again to everyone. */
 bool smtp_last_delivered(const struct smtp_session *s);
 
+/* Can the session take another transaction (no failure left it out of
+ * step)? */
+bool smtp_session_ready(const struct smtp_session *s);
+
 /* Say QUIT and read the answer (errors are ignored: the work is done). */
 void smtp_quit(struct smtp_session *s);
 

@@ -41,6 +41,10 @@ run_postie /dev/null -C "$FAULT_CONFIG" -q
 is "$status" 0 "postie -q exits 0"
 is "$(fault_connections)" 1 "postie -q sends no held message (no connection)"
 is "$(queue_ids held)" "$held" "the held message is still queued"
+run_postie /dev/null -C "$FAULT_CONFIG" -qI "$held"
+is "$status" 64 "-qI on a held message: exit 64, it is not sent"
+like "$stderr" "is held; release it first (--queue-release $held)" "-qI on a held message: says how"
+is "$(fault_connections)" 1 "-qI on a held message: no connection"
 
 run_postie /dev/null -C "$FAULT_CONFIG" --queue-release "$held"
 is "$status" 0 "--queue-release exits 0"
