@@ -1,7 +1,7 @@
 /* flush.c - deliver what is queued: group by account, one connection per
  * account (and at most one more when it breaks, resuming TLS), each
  * message locked while it is sent; then done, rescheduled, or given up
- * with a bounce to its sender. */
+ * with a bounce to its sender (the bounces are flush_bounce.c's). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,18 +9,15 @@
 #include <unistd.h>
 
 #include "account.h"
-#include "bounce.h"
 #include "flush.h"
+#include "flush_internal.h"
 #include "log.h"
 #include "net.h"
 
 #define STEP "queue"
 #define DEFAULT_RETRY "1m 2m 5m 10m 20m 40m 1h"
 #define DEFAULT_MAX_AGE (5L * 24 * 60 * 60)
-#define DEFAULT_MAX_AGE_TEXT "5d"
 #define RETRY_STEPS_MAX 64
-#define DURATION_TEXT_MAX 32
-#define REPLY_LINE_MAX (OUTCOME_TEXT_MAX + OUTCOME_REPLY_MAX + 128)
 
 /* ------------------------------------------------------------ the schedule */
 
@@ -61,7 +58,7 @@ long flush_retry_delay(const char *retry, unsigned attempts)
 	return steps[step < n ? step : n - 1];
 }
 
-static long max_age(const struct account *acct)
+long flush_max_age(const struct account *acct)
 {
 	long age = acct && acct->queue_max_age ? config_parse_duration(acct->queue_max_age) : -1;
 
@@ -69,35 +66,6 @@ static long max_age(const struct account *acct)
 }
 
 /* ------------------------------------------------------------ the run */
-
-struct flush_run {
-	struct queue *q;
-	const struct flush_request *req;
-	struct flush_result *result;
-};
-
-/* One account's messages and the connection they share. */
-struct group {
-	struct flush_run *run;
-	const struct account *acct;    /* the account the messages were queued for */
-	const struct account *via;     /* the account whose server we talk to */
-	struct session *session;       /* NULL: none open (yet, or any more) */
-	bool owned;                    /* opened here (req->open is the caller's) */
-	struct session *stale;         /* broken, kept for its TLS ticket */
-	bool stale_owned;
-	unsigned opens_left;           /* the first connection, and one after a break */
-	struct outcome failure;        /* why there is no session, when opens_left is 0 */
-	char host[256];                /* our name, for bounces */
-	bool orphan;                   /* their account is gone from the config */
-	bool wait_for_next_flush;      /* broke again, no connection left: the rest stay as they are */
-};
-
-/* What became of each recipient of one message. */
-struct verdict {
-	struct address_list delivered, deferred, failed;
-	struct outcome deferred_why, failed_why;
-	struct smtp_reply *accepted;   /* the server's last word on a delivery, or NULL */
-};
 
 static void verdict_free(struct verdict *v)
 {
@@ -108,7 +76,7 @@ static void verdict_free(struct verdict *v)
 }
 
 /* "step: what happened: code enhanced text", escaped, as log_report says it. */
-static void outcome_line(char *buf, size_t size, const struct outcome *o)
+void flush_outcome_line(char *buf, size_t size, const struct outcome *o)
 {
 	char text[REPLY_LINE_MAX];
 
@@ -122,7 +90,7 @@ static void outcome_line(char *buf, size_t size, const struct outcome *o)
 /* Permanent: the server (or the checks before MAIL) refused this message
  * for good. Anything else (4xx, a broken connection, a protocol error, a
  * local or configuration problem) may pass: the message waits. */
-static bool is_permanent(const struct outcome *o)
+bool flush_is_permanent(const struct outcome *o)
 {
 	switch (o->cls) {
 	case OUTCOME_REFUSED:
@@ -175,7 +143,7 @@ static const struct account *next_fallback(const struct config *cfg, const char 
 /* Open a connection for the group: its account, then the fallbacks while
  * the failure is one they may not share. A second connection to the
  * server of a broken one offers its TLS session for resumption. */
-static struct session *open_with_fallback(struct group *g, struct outcome *out)
+static struct session *open_with_fallback(struct flush_group *g, struct outcome *out)
 {
 	const struct account *acct = g->acct;
 	const char *fallbacks = acct->fallback ? acct->fallback : "";
@@ -205,7 +173,7 @@ static struct session *open_with_fallback(struct group *g, struct outcome *out)
 	return NULL;
 }
 
-static void drop_stale(struct group *g)
+static void drop_stale(struct flush_group *g)
 {
 	if (g->stale_owned)
 		session_close(g->stale);
@@ -216,7 +184,7 @@ static void drop_stale(struct group *g)
 /* After a failure: a session that can take no more mail is set aside
  * (its TLS ticket may serve the next connection); `why` becomes the
  * reason of the messages left when no other connection may be made. */
-static void check_session(struct group *g, const struct outcome *why)
+void flush_check_session(struct flush_group *g, const struct outcome *why)
 {
 	if (!g->session || session_ready(g->session))
 		return;
@@ -232,14 +200,14 @@ static void check_session(struct group *g, const struct outcome *why)
 }
 
 /* A session ready for the next message, or NULL (g->failure says why). */
-static struct session *group_session(struct group *g)
+static struct session *group_session(struct flush_group *g)
 {
 	struct outcome o;
 
 	if (g->session && !session_ready(g->session)) {
 		outcome_fail(&o, OUTCOME_TEMPORARY, "connect", "the connection to %s broke",
 		             session_peer(g->session));
-		check_session(g, &o);
+		flush_check_session(g, &o);
 	}
 	if (g->session)
 		return g->session;
@@ -260,7 +228,7 @@ static struct session *group_session(struct group *g)
 
 /* ------------------------------------------------------------ sending */
 
-static int send_to(struct group *g, struct session *s, const struct queue_envelope *env,
+static int send_to(struct flush_group *g, struct session *s, const struct queue_envelope *env,
                    int data_fd, char *const *rcpts, size_t nrcpts, struct outcome *out)
 {
 	const struct smtp_transaction txn = {
@@ -300,7 +268,7 @@ static void add_all(struct address_list *to, char *const *rcpts, size_t n)
 /* The whole list shares one outcome. */
 static void judge_all(struct verdict *v, char *const *rcpts, size_t n, const struct outcome *o)
 {
-	if (is_permanent(o)) {
+	if (flush_is_permanent(o)) {
 		add_all(&v->failed, rcpts, n);
 		v->failed_why = *o;
 	} else {
@@ -312,7 +280,7 @@ static void judge_all(struct verdict *v, char *const *rcpts, size_t n, const str
 /* One transaction per recipient, for a verdict on each: after a refusal
  * of some of several recipients (nothing was sent), and always in LMTP,
  * where a failure after the final dot could leave unknown who has it. */
-static void send_each(struct group *g, const struct queue_envelope *env, int data_fd,
+static void send_each(struct flush_group *g, const struct queue_envelope *env, int data_fd,
                       struct verdict *v)
 {
 	for (size_t i = 0; i < env->rcpts.n; i++) {
@@ -331,11 +299,11 @@ static void send_each(struct group *g, const struct queue_envelope *env, int dat
 		} else {
 			judge_all(v, one, 1, &o);
 		}
-		check_session(g, &o);
+		flush_check_session(g, &o);
 	}
 }
 
-static void deliver(struct group *g, const struct queue_envelope *env, int data_fd,
+static void deliver(struct flush_group *g, const struct queue_envelope *env, int data_fd,
                     struct verdict *v)
 {
 	struct session *s = group_session(g);
@@ -368,12 +336,12 @@ static void deliver(struct group *g, const struct queue_envelope *env, int data_
 	} else {
 		judge_all(v, env->rcpts.items, env->rcpts.n, &o);
 	}
-	check_session(g, &o);
+	flush_check_session(g, &o);
 }
 
 /* ------------------------------------------------------------ reporting */
 
-static void write_log(const struct group *g, const struct queue_envelope *env,
+static void write_log(const struct flush_group *g, const struct queue_envelope *env,
                       const struct address_list *rcpts, const struct outcome *result,
                       const struct smtp_reply *reply, long long started_ms)
 {
@@ -416,8 +384,7 @@ static void write_log(const struct group *g, const struct queue_envelope *env,
 		log_report(stderr, &log_failure);
 }
 
-static void say(const char *id, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(const char *id, const char *fmt, ...)
+void flush_say(const char *id, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -430,7 +397,7 @@ static void say(const char *id, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static void duration_text(long seconds, char *buf, size_t size)
+void flush_duration_text(long seconds, char *buf, size_t size)
 {
 	if (seconds % 86400 == 0 && seconds)
 		snprintf(buf, size, "%ldd", seconds / 86400);
@@ -440,142 +407,6 @@ static void duration_text(long seconds, char *buf, size_t size)
 		snprintf(buf, size, "%ldm", seconds / 60);
 	else
 		snprintf(buf, size, "%lds", seconds);
-}
-
-/* ------------------------------------------------------------ bounces */
-
-/* A bounce composed while the message's data is still at hand, sent once
- * the queue has recorded the decision. */
-struct bounce {
-	int fd;
-	off_t size;
-	bool eight_bit;
-	char *to;
-	bool smtputf8;
-};
-
-static char *diagnostic_of(const struct outcome *o)
-{
-	char text[OUTCOME_REPLY_MAX + 32];
-
-	if (!o->smtp_code)
-		return NULL;
-	snprintf(text, sizeof(text), "%d%s%s %s", o->smtp_code, o->enhanced[0] ? " " : "",
-	         o->enhanced, o->reply);
-	for (char *p = text; *p; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
-	return strdup(text);
-}
-
-static const char *permanent_status(const struct outcome *o)
-{
-	if (o->enhanced[0] == '5')
-		return o->enhanced;
-	return "5.0.0";
-}
-
-/* Compose a bounce for `rcpts` of the message; false when none is due or
- * it could not be made (the reason is reported here). */
-static bool bounce_prepare(struct group *g, const struct queue_envelope *env, int data_fd,
-                           const struct address_list *rcpts, const char *reason,
-                           const char *status, const struct outcome *why, struct bounce *b)
-{
-	struct queue_envelope about = *env;
-	char *diagnostic = diagnostic_of(why);
-	const struct bounce_input in = {
-		.env = &about,
-		.data_fd = data_fd,
-		.size = env->size,
-		.reporting_host = g->host,
-		.reason = reason,
-		.status = status,
-		.now = g->run->req->now,
-		.diagnostic = diagnostic,
-	};
-	struct outcome o;
-	int rc;
-
-	memset(b, 0, sizeof(*b));
-	b->fd = -1;
-	if (!env->from || !env->from[0] || !g->acct || !g->acct->bounce || rcpts->n == 0) {
-		free(diagnostic);
-		return false;
-	}
-	about.rcpts = *rcpts;
-	outcome_clear(&o);
-	rc = bounce_compose(&in, &b->fd, &b->size, &b->eight_bit, &o);
-	free(diagnostic);
-	if (rc < 0 || !(b->to = strdup(env->from))) {
-		if (rc == 0)
-			close(b->fd);
-		log_warning("queue: no bounce for %s: %s", env->id, rc < 0 ? o.text : "out of memory");
-		b->fd = -1;
-		return false;
-	}
-	b->smtputf8 = env->smtputf8;
-	return true;
-}
-
-/* Queue the bounce for a later flush, for the same account. */
-static void bounce_enqueue(struct group *g, const char *about_id, struct bounce *b,
-                           const struct outcome *why)
-{
-	struct queue_envelope env = { 0 };
-	struct outcome o;
-	char *rcpt = b->to;
-
-	env.account = g->acct ? g->acct->name : NULL;
-	env.from = "";
-	env.rcpts.items = &rcpt;
-	env.rcpts.n = env.rcpts.cap = 1;
-	env.body_8bit = b->eight_bit;
-	env.smtputf8 = b->smtputf8;
-	env.created = g->run->req->now;
-	outcome_clear(&o);
-	/* The envelope's strings are borrowed: nothing here is freed. */
-	if (queue_enqueue(g->run->q, &env, b->fd, b->size, &o) < 0)
-		log_warning("queue: the bounce for %s to <%s> is lost: %s", about_id, b->to, o.text);
-	else
-		say(about_id, "bounce to <%s> queued as %s (%s)", b->to, env.id, why->text);
-}
-
-static void bounce_send(struct group *g, const char *about_id, struct bounce *b)
-{
-	struct session *s = g->session && session_ready(g->session) ? g->session : NULL;
-	char *const rcpts[1] = { b->to };
-	const struct smtp_transaction txn = {
-		.from = "",
-		.rcpts = rcpts,
-		.nrcpts = 1,
-		.body_fd = b->fd,
-		.body_size = b->size,
-		.body_8bit = b->eight_bit,
-		.smtputf8 = b->smtputf8,
-		.lmtp = g->via && g->via->protocol == PROTOCOL_LMTP,
-	};
-	struct outcome o;
-
-	outcome_clear(&o);
-	if (!s)
-		outcome_fail(&o, OUTCOME_TEMPORARY, STEP, "no connection for the bounce");
-	else if (session_send(s, &txn, &o) == 0)
-		say(about_id, "bounce sent to <%s>", b->to);
-	if (o.cls != OUTCOME_OK && is_permanent(&o)) {
-		char line[REPLY_LINE_MAX];
-
-		/* Never a bounce of a bounce: it is dropped, and said so. */
-		outcome_line(line, sizeof(line), &o);
-		log_warning("queue: the bounce for %s to <%s> was refused: %s", about_id, b->to, line);
-	} else if (o.cls != OUTCOME_OK) {
-		bounce_enqueue(g, about_id, b, &o);
-	}
-	if (s)
-		check_session(g, &o);
-	close(b->fd);
-	free(b->to);
-	b->fd = -1;
-	b->to = NULL;
 }
 
 /* ------------------------------------------------------------ deciding */
@@ -598,81 +429,59 @@ static void take_rcpts(struct queue_envelope *env, struct address_list *list)
 	*list = old;
 }
 
-/* Bounces for what is given up, composed while the data is at hand. */
-static void prepare_bounces(struct group *g, const struct queue_envelope *env, int data_fd,
-                            struct verdict *v, bool expired, struct bounce b[2])
-{
-	char line[REPLY_LINE_MAX], reason[REPLY_LINE_MAX + 128], age[DURATION_TEXT_MAX];
-
-	b[0].fd = b[1].fd = -1;
-	if (v->failed.n) {
-		outcome_line(line, sizeof(line), &v->failed_why);
-		snprintf(reason, sizeof(reason), "it was refused for good: %s", line);
-		bounce_prepare(g, env, data_fd, &v->failed, reason, permanent_status(&v->failed_why),
-		               &v->failed_why, &b[0]);
-	}
-	if (expired) {
-		outcome_line(line, sizeof(line), &v->deferred_why);
-		duration_text(max_age(g->acct), age, sizeof(age));
-		snprintf(reason, sizeof(reason),
-		         "it could not be delivered within %s (queue_max_age); the last attempt: %s",
-		         age, line);
-		bounce_prepare(g, env, data_fd, &v->deferred, reason, "4.4.7", &v->deferred_why,
-		               &b[1]);
-	}
-}
-
-static int reschedule(struct group *g, struct queue_lock *lock, struct queue_envelope *env,
+static int reschedule(struct flush_group *g, struct queue_lock *lock, struct queue_envelope *env,
                       struct verdict *v, struct outcome *out)
 {
 	char line[REPLY_LINE_MAX], delay_text[DURATION_TEXT_MAX];
 	long delay;
 
-	outcome_line(line, sizeof(line), &v->deferred_why);
+	flush_outcome_line(line, sizeof(line), &v->deferred_why);
 	env->attempts++;
 	delay = flush_retry_delay(g->acct ? g->acct->queue_retry : NULL, env->attempts);
 	env->next_attempt = g->run->req->now + delay;
 	set_reply(env, line);
 	take_rcpts(env, &v->deferred);
 	g->run->result->deferred++;
-	duration_text(delay, delay_text, sizeof(delay_text));
-	say(env->id, "deferred (attempt %u, next in %s): %s", env->attempts, delay_text, line);
+	flush_duration_text(delay, delay_text, sizeof(delay_text));
+	flush_say(env->id, "deferred (attempt %u, next in %s): %s", env->attempts, delay_text,
+	          line);
 	return queue_reschedule(lock, env, out);
 }
 
-static int give_up(struct group *g, struct queue_lock *lock, struct queue_envelope *env,
+static int give_up(struct flush_group *g, struct queue_lock *lock, struct queue_envelope *env,
                    struct verdict *v, bool expired, struct outcome *out)
 {
 	char line[REPLY_LINE_MAX], age[DURATION_TEXT_MAX];
 	size_t used = 0;
 
 	if (expired) {
-		duration_text(max_age(g->acct), age, sizeof(age));
+		flush_duration_text(flush_max_age(g->acct), age, sizeof(age));
 		used = (size_t)snprintf(line, sizeof(line), "given up after %s in the queue: ", age);
 		add_all(&v->failed, v->deferred.items, v->deferred.n);
 	}
-	outcome_line(line + used, sizeof(line) - used, expired ? &v->deferred_why : &v->failed_why);
+	flush_outcome_line(line + used, sizeof(line) - used,
+	                   expired ? &v->deferred_why : &v->failed_why);
 	env->attempts++;
 	set_reply(env, line);
 	take_rcpts(env, &v->failed);
 	g->run->result->failed++;
-	say(env->id, "failed: %s", line);
+	flush_say(env->id, "failed: %s", line);
 	return queue_give_up(lock, env, out);
 }
 
 /* Record what happened: the queue first (the decision is durable before
  * anyone is told), then the log, then the bounces. */
-static void settle(struct group *g, struct queue_lock *lock, struct queue_envelope *env,
+static void settle(struct flush_group *g, struct queue_lock *lock, struct queue_envelope *env,
                    int data_fd, struct verdict *v, long long started_ms)
 {
 	const struct flush_request *req = g->run->req;
-	bool expired = v->deferred.n > 0 && req->now - env->created >= max_age(g->acct);
+	bool expired = v->deferred.n > 0 && req->now - env->created >= flush_max_age(g->acct);
 	struct outcome o, ok;
 	struct bounce b[2];
 	char id[QUEUE_ID_MAX];
 	int rc;
 
-	prepare_bounces(g, env, data_fd, v, expired, b);
+	flush_bounces_prepare(g, env, data_fd, v, expired, b);
 	outcome_clear(&o);
 	outcome_clear(&ok);
 	snprintf(id, sizeof(id), "%s", env->id);
@@ -686,18 +495,18 @@ static void settle(struct group *g, struct queue_lock *lock, struct queue_envelo
 	} else {
 		rc = queue_done(lock, &o);
 		g->run->result->delivered++;
-		say(id, "delivered via account %s", g->via ? g->via->name : "?");
+		flush_say(id, "delivered via account %s", g->via ? g->via->name : "?");
 	}
 	if (rc < 0)
 		log_report(stderr, &o);
 	for (int i = 0; i < 2; i++)
 		if (b[i].fd >= 0)
-			bounce_send(g, id, &b[i]);
+			flush_bounce_send(g, id, &b[i]);
 }
 
 /* ------------------------------------------------------------ the flush */
 
-static void flush_message(struct group *g, const char *id)
+static void flush_message(struct flush_group *g, const char *id)
 {
 	struct queue_lock *lock = NULL;
 	struct queue_envelope env;
@@ -708,7 +517,7 @@ static void flush_message(struct group *g, const char *id)
 
 	if (g->wait_for_next_flush) {
 		g->run->result->deferred++;
-		say(id, "left for the next flush: the connection broke twice");
+		flush_say(id, "left for the next flush: the connection broke twice");
 		return;
 	}
 	memset(&v, 0, sizeof(v));
@@ -721,7 +530,7 @@ static void flush_message(struct group *g, const char *id)
 		if (rc < 0)
 			log_report(stderr, &o);
 		else
-			say(id, "skipped: another process is delivering it");
+			flush_say(id, "skipped: another process is delivering it");
 		return;
 	}
 	if (g->orphan) {
@@ -745,7 +554,7 @@ static void reporting_host(const struct account *acct, char *buf, size_t size)
 }
 
 /* Set up the group of the account called `name`. */
-static void group_begin(struct group *g, struct flush_run *run, const char *name)
+static void group_begin(struct flush_group *g, struct flush_run *run, const char *name)
 {
 	const struct flush_request *req = run->req;
 	struct outcome o;
@@ -775,7 +584,7 @@ static void group_begin(struct group *g, struct flush_run *run, const char *name
 	reporting_host(g->acct, g->host, sizeof(g->host));
 }
 
-static void group_end(struct group *g)
+static void group_end(struct flush_group *g)
 {
 	if (g->owned)
 		session_close(g->session);
@@ -810,7 +619,7 @@ static size_t choose(const struct flush_request *req, const struct queue_envelop
 			continue;
 		*found = true;
 		if (e->held) {
-			say(e->id, "is on hold: not sent");
+			flush_say(e->id, "is on hold: not sent");
 			continue;
 		}
 		if (!req->only_id && req->due_only && e->next_attempt > req->now)
@@ -846,7 +655,7 @@ int flush_queue(struct queue *q, const struct flush_request *req, struct flush_r
 		                    "no message %.80s in the queue (see mailq)", req->only_id);
 	}
 	for (size_t i = 0; i < npicks; ) {   /* one group per account */
-		struct group g;
+		struct flush_group g;
 		size_t end = i;
 
 		while (end < npicks && strcmp(picks[end].account, picks[i].account) == 0)
