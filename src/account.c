@@ -717,3 +717,24 @@ done:
 	}
 	return r;
 }
+
+void account_log(const struct account *acct, const struct log_record *message)
+{
+	struct log_record rec = *message;
+	struct outcome failure;
+	bool json = acct->log_format && strcmp(acct->log_format, "json") == 0;
+
+	rec.account = acct->name;
+	rec.host = acct->host;
+	rec.port = account_port(acct);
+	rec.tls = acct->tls == TLS_SETTING_ON;
+	rec.auth = acct->auth && strcmp(acct->auth, "off") != 0 ? acct->auth : NULL;
+	rec.user = acct->user;
+	if (acct->syslog && strcmp(acct->syslog, "off") != 0)
+		log_syslog_record(acct->syslog, json, &rec);
+	if (!acct->logfile)
+		return;
+	outcome_clear(&failure);
+	if (log_write_record(acct->logfile, acct->logfile_time_format, json, &rec, &failure) < 0)
+		log_report(stderr, &failure);
+}

@@ -40,6 +40,13 @@ int account_port(const struct account *acct);
 int account_credentials(const struct account *acct, const char *host, char **user,
                         char **secret, struct outcome *out);
 
+/* Log one message's record where the account says (syslog, logfile; text
+ * or JSON), with the account's own fields (name, host, port, tls, auth,
+ * user) filled in. A log that cannot be written is a warning on stderr:
+ * it does not change what happened to the message. */
+struct log_record;
+void account_log(const struct account *acct, const struct log_record *rec);
+
 /* Wipe and free a secret (NULL is fine). */
 void account_free_secret(char *secret);
 

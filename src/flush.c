@@ -346,13 +346,7 @@ static void write_log(const struct flush_group *g, const struct queue_envelope *
                       const struct smtp_reply *reply, long long started_ms)
 {
 	const struct account *acct = g->via ? g->via : g->acct;
-	struct outcome log_failure;
-	if (!acct)
-		return;
 	const struct log_record rec = {
-		.account = acct->name,
-		.host = acct->host,
-		.port = account_port(acct),
 		.from = env->from,
 		.rcpts = rcpts->items,
 		.nrcpts = rcpts->n,
@@ -364,24 +358,10 @@ static void write_log(const struct flush_group *g, const struct queue_envelope *
 		.exit_status = outcome_exit_status(result->cls),
 		.duration_ms = net_now_ms() - started_ms,
 		.message_id = env->message_id,
-		.tls = acct->tls == TLS_SETTING_ON,
-		.auth = acct->auth && strcmp(acct->auth, "off") != 0 ? acct->auth : NULL,
-		.user = acct->user,
 	};
-	bool json = acct->log_format && strcmp(acct->log_format, "json") == 0;
 
-	if (rcpts->n == 0)
-		return;
-	if (acct->syslog && strcmp(acct->syslog, "off") != 0)
-		log_syslog_record(acct->syslog, json, &rec);
-	if (!acct->logfile)
-		return;
-	outcome_clear(&log_failure);
-	/* A log that cannot be written is worth a warning, but it does not
-	 * change what happened to the message. */
-	if (log_write_record(acct->logfile, acct->logfile_time_format, json, &rec,
-	                     &log_failure) < 0)
-		log_report(stderr, &log_failure);
+	if (acct && rcpts->n > 0)
+		account_log(acct, &rec);
 }
 
 void flush_say(const char *id, const char *fmt, ...)

@@ -342,12 +342,7 @@ static int deliver(struct send_state *st, struct outcome *out)
 
 static void write_log(const struct send_state *st, const struct outcome *result)
 {
-	const struct account *acct = st->via ? st->via : st->acct;
-	struct outcome log_failure;
 	const struct log_record rec = {
-		.account = acct->name,
-		.host = acct->host,
-		.port = account_port(acct),
 		.from = st->env.from,
 		.rcpts = st->env.rcpts.items,
 		.nrcpts = st->env.rcpts.n,
@@ -359,24 +354,11 @@ static void write_log(const struct send_state *st, const struct outcome *result)
 		.exit_status = outcome_exit_status(result->cls),
 		.duration_ms = net_now_ms() - st->started_ms,
 		.message_id = st->plan.message_id[0] ? st->plan.message_id : NULL,
-		.tls = acct->tls == TLS_SETTING_ON,
-		.auth = acct->auth && strcmp(acct->auth, "off") != 0 ? acct->auth : NULL,
-		.user = acct->user,
 		.queue_id = st->queue_id[0] ? st->queue_id : NULL,
 		.queued_after = st->queue_id[0] ? &st->deferred : NULL,
 	};
-	bool json = acct->log_format && strcmp(acct->log_format, "json") == 0;
 
-	if (acct->syslog && strcmp(acct->syslog, "off") != 0)
-		log_syslog_record(acct->syslog, json, &rec);
-	if (!acct->logfile)
-		return;
-	outcome_clear(&log_failure);
-	/* A log that cannot be written is worth a warning, but it does not
-	 * change what happened to the message. */
-	if (log_write_record(acct->logfile, acct->logfile_time_format, json, &rec,
-	                     &log_failure) < 0)
-		log_report(stderr, &log_failure);
+	account_log(st->via ? st->via : st->acct, &rec);
 }
 
 /* ------------------------------------------------------------ the queue */
