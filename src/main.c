@@ -235,8 +235,10 @@ int main(int argc, char **argv)
 	int status;
 
 	ensure_standard_fds();
-	/* A server that hangs up must give us EPIPE, not kill us silently. */
+	/* A server that hangs up must give us EPIPE, not kill us silently;
+	 * a file size limit (ulimit -f) must give us EFBIG, a message. */
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
 	outcome_clear(&out);
 
 	if (cli_parse(argc, argv, &inv, &out) < 0) {
