@@ -738,3 +738,28 @@ void account_log(const struct account *acct, const struct log_record *message)
 	if (log_write_record(acct->logfile, acct->logfile_time_format, json, &rec, &failure) < 0)
 		log_report(stderr, &failure);
 }
+
+const struct account *account_next_fallback(const struct config *cfg, const char **list)
+{
+	while (**list) {   /* bounded by the list */
+		char name[256];
+		size_t n;
+		const struct account *a;
+		struct outcome unusable;
+
+		*list += strspn(*list, " \t");
+		n = strcspn(*list, " \t");
+		if (n == 0)
+			break;
+		snprintf(name, sizeof(name), "%.*s", (int)(n < sizeof(name) ? n : sizeof(name) - 1),
+		         *list);
+		*list += n;
+		a = config_find(cfg, name);
+		outcome_clear(&unusable);
+		if (a && account_check(a, &unusable) == 0)
+			return a;
+		log_warning("fallback account '%s' is not usable: %s", name,
+		            a ? unusable.text : "no such account");
+	}
+	return NULL;
+}

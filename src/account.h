@@ -40,6 +40,11 @@ int account_port(const struct account *acct);
 int account_credentials(const struct account *acct, const char *host, char **user,
                         char **secret, struct outcome *out);
 
+/* The next usable account named in a `fallback` list (names separated by
+ * blanks), advancing *list past it; a name that is no account, or no
+ * usable one, is skipped with a warning. NULL at the end of the list. */
+const struct account *account_next_fallback(const struct config *cfg, const char **list);
+
 /* Log one message's record where the account says (syslog, logfile; text
  * or JSON), with the account's own fields (name, host, port, tls, auth,
  * user) filled in. A log that cannot be written is a warning on stderr:

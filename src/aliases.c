@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "aliases.h"
+#include "strbuf.h"
 
 #define STEP "aliases"
 /* Alias lookups one expansion may make: depth alone does not bound the
@@ -135,8 +136,7 @@ static int append_alias(struct aliases *al, struct alias *a)
 struct pending {
 	char *name;
 	size_t line;
-	char *value;
-	size_t len, cap;
+	struct strbuf value;
 };
 
 struct reader {
@@ -153,25 +153,8 @@ static int out_of_memory(struct outcome *out)
 
 static int value_append(struct pending *p, const char *s, size_t len)
 {
-	if (p->len + len + 1 > p->cap) {
-		size_t cap = p->cap ? p->cap : 128;
-		char *value;
-
-		while (cap < p->len + len + 1) {
-			if (cap > SIZE_MAX / 2)
-				return -1;
-			cap *= 2;
-		}
-		value = realloc(p->value, cap);
-		if (!value)
-			return -1;
-		p->value = value;
-		p->cap = cap;
-	}
-	memcpy(p->value + p->len, s, len);
-	p->len += len;
-	p->value[p->len] = '\0';
-	return 0;
+	strbuf_add(&p->value, s, len);
+	return p->value.failed ? -1 : 0;
 }
 
 /* Parse the open alias's value and add it to the table. */
@@ -183,7 +166,7 @@ static int finish_alias(struct reader *rd)
 	if (!a.name)
 		return 0;
 	rd->cur.name = NULL;
-	if (address_list_parse(rd->cur.value, rd->cur.len, &a.values, err, sizeof(err)) < 0) {
+	if (address_list_parse(rd->cur.value.data, rd->cur.value.len, &a.values, err, sizeof(err)) < 0) {
 		outcome_fail(rd->out, OUTCOME_CONFIG, STEP, "%s:%zu: alias '%s': %s",
 		             rd->label, a.line, a.name, err);
 		alias_free(&a);
@@ -248,7 +231,7 @@ static int start_alias(struct reader *rd, const char *line, size_t len, size_t l
 	if (!rd->cur.name)
 		return out_of_memory(rd->out);
 	rd->cur.line = lineno;
-	rd->cur.len = 0;
+	rd->cur.value.len = 0;
 	colon++;
 	if (value_append(&rd->cur, colon, (size_t)(line + len - colon)) < 0)
 		return out_of_memory(rd->out);
@@ -369,7 +352,7 @@ int aliases_parse(const char *label, const char *text, size_t len,
 		return out_of_memory(out);
 	rc = parse_lines(&rd, text, len);
 	free(rd.cur.name);
-	free(rd.cur.value);
+	strbuf_free(&rd.cur.value);
 	if (rc < 0) {
 		aliases_free(rd.al);
 		return -1;

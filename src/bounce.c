@@ -19,6 +19,7 @@
 
 #include "address.h"
 #include "bounce.h"
+#include "strbuf.h"
 #include "headers.h"
 
 #define STEP "bounce"
@@ -31,36 +32,16 @@
 /* The bounce being built. A failed allocation sticks: later appends do
  * nothing and the caller reports it once. */
 struct report {
-	char *text;
-	size_t len, cap;
-	bool failed;
+	struct strbuf text;
 	bool eight_bit;
 };
 
 static void add(struct report *r, const char *s, size_t n)
 {
-	if (r->failed)
-		return;
-	if (r->len + n + 1 > r->cap) {
-		size_t cap = r->cap ? r->cap : 4096;
-		char *bigger;
-
-		while (cap < r->len + n + 1)
-			cap *= 2;
-		bigger = realloc(r->text, cap);
-		if (!bigger) {
-			r->failed = true;
-			return;
-		}
-		r->text = bigger;
-		r->cap = cap;
-	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n && !r->eight_bit; i++)
 		if ((unsigned char)s[i] >= 0x80)
 			r->eight_bit = true;
-	memcpy(r->text + r->len, s, n);
-	r->len += n;
-	r->text[r->len] = '\0';
+	strbuf_add(&r->text, s, n);
 }
 
 static void add_str(struct report *r, const char *s)
@@ -79,7 +60,7 @@ static void addf(struct report *r, const char *fmt, ...)
 	n = vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	if (n < 0) {
-		r->failed = true;
+		r->text.failed = true;
 		return;
 	}
 	add(r, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
@@ -384,8 +365,8 @@ static int write_file(const struct report *r, int *fd, off_t *size, struct outco
 
 	if (f < 0)
 		return -1;
-	while (done < r->len) {   /* bounded: each write makes progress or fails */
-		ssize_t n = write(f, r->text + done, r->len - done);
+	while (done < r->text.len) {   /* bounded: each write makes progress or fails */
+		ssize_t n = write(f, r->text.data + done, r->text.len - done);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -404,7 +385,7 @@ static int write_file(const struct report *r, int *fd, off_t *size, struct outco
 		                    strerror(errno));
 	}
 	*fd = f;
-	*size = (off_t)r->len;
+	*size = (off_t)r->text.len;
 	return 0;
 }
 
@@ -433,7 +414,7 @@ int bounce_compose(const struct bounce_input *in, int *fd, off_t *size, bool *ha
 	add_delivery_status(&r, in, diagnostic, boundary);
 	if (add_original_headers(&r, in, boundary, out) < 0)
 		goto done;
-	if (r.failed) {
+	if (r.text.failed) {
 		outcome_fail(out, OUTCOME_OS, STEP, "out of memory");
 		goto done;
 	}
@@ -443,7 +424,7 @@ int bounce_compose(const struct bounce_input *in, int *fd, off_t *size, bool *ha
 		*has_8bit = r.eight_bit;
 	result = 0;
 done:
-	free(r.text);
+	free(r.text.data);
 	free(reason);
 	free(diagnostic);
 	return result;

@@ -114,32 +114,6 @@ static bool worth_a_fallback(const struct outcome *o)
 
 /* ------------------------------------------------------------ connections */
 
-/* The next usable account of a space-separated fallback list. */
-static const struct account *next_fallback(const struct config *cfg, const char **list)
-{
-	while (**list) {   /* bounded by the list */
-		char name[256];
-		size_t n;
-		const struct account *a;
-		struct outcome unusable;
-
-		*list += strspn(*list, " \t");
-		n = strcspn(*list, " \t");
-		if (n == 0)
-			break;
-		snprintf(name, sizeof(name), "%.*s", (int)(n < sizeof(name) ? n : sizeof(name) - 1),
-		         *list);
-		*list += n;
-		a = config_find(cfg, name);
-		outcome_clear(&unusable);
-		if (a && account_check(a, &unusable) == 0)
-			return a;
-		log_warning("fallback account '%s' is not usable: %s", name,
-		            a ? unusable.text : "no such account");
-	}
-	return NULL;
-}
-
 /* Open a connection for the group: its account, then the fallbacks while
  * the failure is one they may not share. A second connection to the
  * server of a broken one offers its TLS session for resumption. */
@@ -164,7 +138,7 @@ static struct session *open_with_fallback(struct flush_group *g, struct outcome 
 		}
 		if (first.cls == OUTCOME_OK)
 			first = *out;
-		if (!worth_a_fallback(out) || !(acct = next_fallback(g->run->req->cfg, &fallbacks)))
+		if (!worth_a_fallback(out) || !(acct = account_next_fallback(g->run->req->cfg, &fallbacks)))
 			break;
 		log_debug("%s; trying the fallback account %s", out->text, acct->name);
 	}

@@ -15,6 +15,7 @@
 
 #include "address.h"
 #include "headers.h"
+#include "strbuf.h"
 #include "message.h"
 
 #define FIELD_LINE_MAX 78         /* RFC 5322 2.1.1: SHOULD, CRLF excluded */
@@ -54,34 +55,15 @@ static bool sink_finish(struct sink *s)
 	return true;
 }
 
-/* A growing heap string for the fields to add. */
-struct text {
-	char *s;
-	size_t len, cap;
-};
-
-static int text_put(struct text *t, const char *s, size_t n)
+/* Append to the fields being built: -1 once memory ran out. */
+static int text_put(struct strbuf *t, const char *s, size_t n)
 {
-	if (t->len + n + 1 > t->cap) {
-		size_t cap = t->cap ? t->cap : 256;
-		char *grown;
-
-		while (cap < t->len + n + 1)
-			cap *= 2;
-		grown = realloc(t->s, cap);
-		if (!grown)
-			return -1;
-		t->s = grown;
-		t->cap = cap;
-	}
-	memcpy(t->s + t->len, s, n);
-	t->len += n;
-	t->s[t->len] = '\0';
-	return 0;
+	strbuf_add(t, s, n);
+	return t->failed ? -1 : 0;
 }
 
 /* Append the NULL-terminated list of strings. */
-static int text_put_all(struct text *t, const char *const *parts)
+static int text_put_all(struct strbuf *t, const char *const *parts)
 {
 	for (; *parts; parts++)
 		if (text_put(t, *parts, strlen(*parts)) < 0)
@@ -93,7 +75,7 @@ static int text_put_all(struct text *t, const char *const *parts)
  * CRLF, breaking before a space wherever a line would pass FIELD_LINE_MAX.
  * Only the first space of a run is a break point, so no line is blank; the
  * space after "Name:" is none either (a break there gains nothing). */
-static int text_put_folded(struct text *t, const char *field)
+static int text_put_folded(struct strbuf *t, const char *field)
 {
 	const char *p = field;
 	size_t line = 0, segments = 0;
@@ -556,7 +538,7 @@ static char *display_name(const char *full_name, struct outcome *out)
 }
 
 /* "From: ADDR" or "From: DISPLAY <ADDR>", unfolded. */
-static int put_from_field(struct text *field, const char *display, const char *address)
+static int put_from_field(struct strbuf *field, const char *display, const char *address)
 {
 	const char *with_name[] = { "From: ", display, " <", address, ">", NULL };
 	const char *bare[] = { "From: ", address, NULL };
@@ -565,10 +547,10 @@ static int put_from_field(struct text *field, const char *display, const char *a
 }
 
 /* Add the From field, folded. */
-static int add_from(struct text *t, const char *address, const char *full_name,
+static int add_from(struct strbuf *t, const char *address, const char *full_name,
                     struct outcome *out)
 {
-	struct text field = { NULL, 0, 0 };
+	struct strbuf field = { 0 };
 	char *display = NULL;
 	size_t i;
 	int rc;
@@ -584,22 +566,22 @@ static int add_from(struct text *t, const char *address, const char *full_name,
 	}
 	rc = put_from_field(&field, display, address);
 	if (rc == 0)
-		rc = text_put_folded(t, field.s);
+		rc = text_put_folded(t, field.data);
 	free(display);
-	free(field.s);
+	free(field.data);
 	if (rc < 0)
 		return outcome_fail(out, OUTCOME_OS, "message", "out of memory");
 	return 0;
 }
 
-static int add_field(struct text *t, const char *field, struct outcome *out)
+static int add_field(struct strbuf *t, const char *field, struct outcome *out)
 {
 	if (text_put_folded(t, field) < 0)
 		return outcome_fail(out, OUTCOME_OS, "message", "out of memory");
 	return 0;
 }
 
-static int add_date(struct text *t, time_t now, struct outcome *out)
+static int add_date(struct strbuf *t, time_t now, struct outcome *out)
 {
 	char field[64] = "Date: ";
 	size_t prefix = strlen(field);
@@ -610,7 +592,7 @@ static int add_date(struct text *t, time_t now, struct outcome *out)
 	return add_field(t, field, out);
 }
 
-static int add_message_id(struct text *t, const char *domain, struct header_plan *plan,
+static int add_message_id(struct strbuf *t, const char *domain, struct header_plan *plan,
                           struct outcome *out)
 {
 	char field[sizeof("Message-ID: ") + HEADERS_MSGID_MAX];
@@ -624,7 +606,7 @@ static int add_message_id(struct text *t, const char *domain, struct header_plan
 
 static int build_plan(const struct present *has, enum from_mode from_mode,
                       const struct header_policy *p, struct header_plan *plan,
-                      struct text *t, struct outcome *out)
+                      struct strbuf *t, struct outcome *out)
 {
 	bool sender = p->from_address && *p->from_address;
 
@@ -649,7 +631,7 @@ static int build_plan(const struct present *has, enum from_mode from_mode,
 int headers_plan(const char *hdr, size_t len, const struct header_policy *p,
                  struct header_plan *plan, struct outcome *out)
 {
-	struct text t = { NULL, 0, 0 };
+	struct strbuf t = { 0 };
 	struct present has;
 	enum from_mode from_mode = FROM_AUTO;
 
@@ -658,11 +640,11 @@ int headers_plan(const char *hdr, size_t len, const struct header_policy *p,
 		return -1;
 	scan_header(hdr, len, &has, plan);
 	if (build_plan(&has, from_mode, p, plan, &t, out) < 0) {
-		free(t.s);
+		free(t.data);
 		memset(plan, 0, sizeof(*plan));
 		return -1;
 	}
-	plan->added = t.s;
+	plan->added = t.data;
 	plan->added_len = t.len;
 	return 0;
 }

@@ -12,6 +12,7 @@
 
 #include "address.h"
 #include "log.h"
+#include "strbuf.h"
 
 #define LOG_LINE_MAX 8192
 
@@ -247,44 +248,9 @@ size_t log_json_string(char *dst, size_t size, const char *src, size_t len)
  * RECORD_MAX; past it (or out of memory) the record is marked failed. */
 #define RECORD_MAX (1024 * 1024)
 
-struct record_text {
-	char *p;
-	size_t len, cap;
-	bool failed;
-};
-
-static bool record_reserve(struct record_text *t, size_t more)
-{
-	size_t cap = t->cap ? t->cap : 1024;
-	char *p;
-
-	if (t->failed)
-		return false;
-	if (t->len + more + 1 <= t->cap)
-		return true;
-	while (cap < t->len + more + 1 && cap <= RECORD_MAX)
-		cap *= 2;
-	if (cap > RECORD_MAX || !(p = realloc(t->p, cap))) {
-		t->failed = true;
-		return false;
-	}
-	t->p = p;
-	t->cap = cap;
-	return true;
-}
-
-static void record_add(struct record_text *t, const char *s, size_t len)
-{
-	if (!record_reserve(t, len))
-		return;
-	memcpy(t->p + t->len, s, len);
-	t->len += len;
-	t->p[t->len] = '\0';
-}
-
-static void record_addf(struct record_text *t, const char *fmt, ...)
+static void record_addf(struct strbuf *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-static void record_addf(struct record_text *t, const char *fmt, ...)
+static void record_addf(struct strbuf *t, const char *fmt, ...)
 {
 	char buf[LOG_LINE_MAX];
 	va_list ap;
@@ -294,28 +260,28 @@ static void record_addf(struct record_text *t, const char *fmt, ...)
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	if (n > 0)
-		record_add(t, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+		strbuf_add(t, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
 /* A JSON string value, or null. Every escape is at most 6 bytes for one
  * input byte, so 6 * len + 3 always holds the whole string. */
-static void record_json_string(struct record_text *t, const char *s)
+static void record_json_string(struct strbuf *t, const char *s)
 {
 	size_t len, need;
 
 	if (!s) {
-		record_add(t, "null", 4);
+		strbuf_add(t, "null", 4);
 		return;
 	}
 	len = strlen(s);
 	need = 6 * len + 3;
-	if (!record_reserve(t, need))
+	if (!strbuf_reserve(t, need))
 		return;
-	t->len += log_json_string(t->p + t->len, need, s, len);
+	t->len += log_json_string(t->data + t->len, need, s, len);
 }
 
 /* `"key":"value"` with a comma before all but the first member. */
-static void record_json_member(struct record_text *t, const char *key, const char *value)
+static void record_json_member(struct strbuf *t, const char *key, const char *value)
 {
 	record_addf(t, "%s\"%s\":", t->len > 1 ? "," : "", key);
 	record_json_string(t, value);
@@ -362,13 +328,13 @@ static void format_time_stamp(char *buf, size_t size, const char *time_format)
 	}
 }
 
-static void json_record(struct record_text *t, const char *time_stamp,
+static void json_record(struct strbuf *t, const char *time_stamp,
                         const struct log_record *rec)
 {
 	const struct outcome *o = record_problem(rec);
 	bool failed = o != NULL;
 
-	record_add(t, "{", 1);
+	strbuf_add(t, "{", 1);
 	if (time_stamp)
 		record_json_member(t, "time", time_stamp);
 	record_json_member(t, "account", rec->account);
@@ -377,17 +343,17 @@ static void json_record(struct record_text *t, const char *time_stamp,
 	record_json_member(t, "auth", rec->auth ? rec->auth : "off");
 	record_json_member(t, "user", rec->user);
 	record_json_member(t, "from", rec->from);
-	record_add(t, ",\"rcpts\":[", 10);
+	strbuf_add(t, ",\"rcpts\":[", 10);
 	for (size_t i = 0; i < rec->nrcpts; i++) {
 		if (i)
-			record_add(t, ",", 1);
+			strbuf_add(t, ",", 1);
 		record_json_string(t, rec->rcpts[i]);
 	}
-	record_add(t, "]", 1);
+	strbuf_add(t, "]", 1);
 	if (rec->size >= 0)
 		record_addf(t, ",\"size\":%lld", rec->size);
 	else
-		record_add(t, ",\"size\":null", 12);
+		strbuf_add(t, ",\"size\":null", 12);
 	record_json_member(t, "outcome", record_result(rec));
 	record_json_member(t, "queue_id", rec->queue_id);
 	record_addf(t, ",\"exit\":%d", rec->exit_status);
@@ -397,19 +363,19 @@ static void json_record(struct record_text *t, const char *time_stamp,
 		record_addf(t, ",\"smtp\":{\"code\":%d", failed ? o->smtp_code : rec->smtp_code);
 		record_json_member(t, "enhanced", failed ? o->enhanced : rec->smtp_enhanced ? rec->smtp_enhanced : "");
 		record_json_member(t, "text", failed ? o->reply : rec->smtp_text ? rec->smtp_text : "");
-		record_add(t, "}", 1);
+		strbuf_add(t, "}", 1);
 	} else {
-		record_add(t, ",\"smtp\":null", 12);
+		strbuf_add(t, ",\"smtp\":null", 12);
 	}
 	record_json_member(t, "message_id", rec->message_id);
 	record_addf(t, ",\"duration_ms\":%lld", rec->duration_ms);
 	record_json_member(t, "error", failed ? o->text : NULL);
-	record_add(t, "}", 1);
+	strbuf_add(t, "}", 1);
 }
 
 /* Append ` key=value` with the value quoted when it holds a space, a quote
  * or a backslash. */
-static void text_field(struct record_text *t, const char *key, const char *value)
+static void text_field(struct strbuf *t, const char *key, const char *value)
 {
 	char esc[LOG_LINE_MAX / 2];
 	bool quote;
@@ -418,25 +384,25 @@ static void text_field(struct record_text *t, const char *key, const char *value
 	quote = esc[0] == '\0' || strpbrk(esc, " \"\\") != NULL;
 	record_addf(t, "%s%s=%s", t->len ? " " : "", key, quote ? "\"" : "");
 	if (!quote) {
-		record_add(t, esc, strlen(esc));
+		strbuf_add(t, esc, strlen(esc));
 		return;
 	}
 	for (const char *p = esc; *p; p++) {
 		if (*p == '"' || *p == '\\')
-			record_add(t, "\\", 1);
-		record_add(t, p, 1);
+			strbuf_add(t, "\\", 1);
+		strbuf_add(t, p, 1);
 	}
-	record_add(t, "\"", 1);
+	strbuf_add(t, "\"", 1);
 }
 
-static void text_record(struct record_text *t, const char *time_stamp,
+static void text_record(struct strbuf *t, const char *time_stamp,
                         const struct log_record *rec)
 {
 	char value[LOG_LINE_MAX / 2];
 	size_t vlen = 0;
 
 	if (time_stamp)
-		record_add(t, time_stamp, strlen(time_stamp));
+		strbuf_add(t, time_stamp, strlen(time_stamp));
 	text_field(t, "account", rec->account);
 	text_field(t, "host", rec->host);
 	snprintf(value, sizeof(value), "%d", rec->port);
@@ -478,7 +444,7 @@ static void text_record(struct record_text *t, const char *time_stamp,
 	text_field(t, "exit", outcome_exit_name(rec->exit_status));
 }
 
-static void build_record(struct record_text *t, const char *time_stamp, bool json,
+static void build_record(struct strbuf *t, const char *time_stamp, bool json,
                          const struct log_record *rec)
 {
 	if (json)
@@ -490,30 +456,30 @@ static void build_record(struct record_text *t, const char *time_stamp, bool jso
 int log_write_record(const char *path, const char *time_format, bool json,
                      const struct log_record *rec, struct outcome *out)
 {
-	struct record_text line = { 0 };
+	struct strbuf line = { .limit = RECORD_MAX };
 	char stamp[256];
 	ssize_t n;
 	int fd, e;
 
 	format_time_stamp(stamp, sizeof(stamp), time_format);
 	build_record(&line, stamp, json, rec);
-	record_add(&line, "\n", 1);
+	strbuf_add(&line, "\n", 1);
 	if (line.failed) {
-		free(line.p);
+		free(line.data);
 		return outcome_fail(out, OUTCOME_OS, "log", "cannot write logfile %s: out of memory "
 		                    "or a record over %d bytes", path, RECORD_MAX);
 	}
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
-		free(line.p);
+		free(line.data);
 		return outcome_fail(out, OUTCOME_CANT_CREATE, "log", "cannot open logfile %s: %s",
 		                    path, strerror(errno));
 	}
 	/* One write per line: O_APPEND keeps lines from concurrent runs whole. */
-	n = write(fd, line.p, line.len);
+	n = write(fd, line.data, line.len);
 	e = errno;
 	close(fd);
-	free(line.p);
+	free(line.data);
 	if (n != (ssize_t)line.len)
 		return outcome_fail(out, OUTCOME_IO, "log", "cannot write logfile %s: %s", path,
 		                    n < 0 ? strerror(e) : "short write");
@@ -543,15 +509,15 @@ static int syslog_facility(const char *name)
 
 void log_syslog_record(const char *facility, bool json, const struct log_record *rec)
 {
-	struct record_text line = { 0 };
+	struct strbuf line = { .limit = RECORD_MAX };
 
 	if (facility && strcmp(facility, "off") == 0)
 		return;
 	build_record(&line, NULL, json, rec);
-	if (!line.failed && line.p) {
+	if (!line.failed && line.data) {
 		openlog("postie", LOG_PID, syslog_facility(facility));
-		syslog(record_failed(rec) ? LOG_ERR : LOG_INFO, "%s", line.p);
+		syslog(record_failed(rec) ? LOG_ERR : LOG_INFO, "%s", line.data);
 		closelog();
 	}
-	free(line.p);
+	free(line.data);
 }

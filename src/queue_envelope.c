@@ -12,33 +12,7 @@
 
 #include "address.h"
 #include "queue.h"
-
-struct text_buf {
-	char *data;
-	size_t len, cap;
-	int failed;
-};
-
-static void buf_add(struct text_buf *b, const char *s, size_t len)
-{
-	if (b->failed)
-		return;
-	if (b->len + len + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap < b->len + len + 1)
-			cap *= 2;   /* bounded: cap doubles past a size_t length */
-		char *grown = realloc(b->data, cap);
-		if (!grown) {
-			b->failed = 1;
-			return;
-		}
-		b->data = grown;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, s, len);
-	b->len += len;
-	b->data[b->len] = '\0';
-}
+#include "strbuf.h"
 
 /* Bytes that would break the line, or the escape itself, as %XX. */
 static bool needs_escape(unsigned char c)
@@ -46,29 +20,29 @@ static bool needs_escape(unsigned char c)
 	return c < 0x20 || c == 0x7f || c == '%';
 }
 
-static void add_line(struct text_buf *b, const char *key, const char *value)
+static void add_line(struct strbuf *b, const char *key, const char *value)
 {
 	static const char hex[] = "0123456789ABCDEF";
 
-	buf_add(b, key, strlen(key));
-	buf_add(b, " ", 1);
+	strbuf_add(b, key, strlen(key));
+	strbuf_add(b, " ", 1);
 	for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
 		char esc[3] = { '%', hex[*p >> 4], hex[*p & 15] };
 		if (needs_escape(*p))
-			buf_add(b, esc, 3);
+			strbuf_add(b, esc, 3);
 		else
-			buf_add(b, (const char *)p, 1);
+			strbuf_add(b, (const char *)p, 1);
 	}
-	buf_add(b, "\n", 1);
+	strbuf_add(b, "\n", 1);
 }
 
-static void add_optional(struct text_buf *b, const char *key, const char *value)
+static void add_optional(struct strbuf *b, const char *key, const char *value)
 {
 	if (value)
 		add_line(b, key, value);
 }
 
-static void add_number(struct text_buf *b, const char *key, long long value)
+static void add_number(struct strbuf *b, const char *key, long long value)
 {
 	char num[32];
 
@@ -78,7 +52,7 @@ static void add_number(struct text_buf *b, const char *key, long long value)
 
 int queue_envelope_format(const struct queue_envelope *env, char **text, size_t *len)
 {
-	struct text_buf b = { 0 };
+	struct strbuf b = { 0 };
 
 	*text = NULL;
 	*len = 0;

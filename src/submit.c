@@ -297,28 +297,6 @@ static int deliver_via(struct send_state *st, const struct account *acct, struct
 	return result;
 }
 
-/* The next name in a space-separated `fallback` list, as an account. */
-static const struct account *next_fallback(const struct send_state *st, const char **list)
-{
-	while (**list) {
-		char name[256];
-		size_t n = strcspn(*list, " ");
-		const struct account *a;
-		struct outcome unusable;
-
-		snprintf(name, sizeof(name), "%.*s", (int)(n < sizeof(name) ? n : sizeof(name) - 1),
-		         *list);
-		*list += n + ((*list)[n] == ' ');
-		a = config_find(&st->cfg, name);
-		outcome_clear(&unusable);
-		if (a && account_check(a, &unusable) == 0)
-			return a;
-		log_warning("fallback account '%s' is not usable: %s", name,
-		            a ? unusable.text : "no such account");
-	}
-	return NULL;
-}
-
 /* The account, then its fallbacks in order, while the failure is a
  * temporary one and nobody has the message yet. */
 static int deliver(struct send_state *st, struct outcome *out)
@@ -333,7 +311,7 @@ static int deliver(struct send_state *st, struct outcome *out)
 		}
 		if (st->delivered || out->cls != OUTCOME_TEMPORARY)
 			return -1;
-		acct = next_fallback(st, &fallbacks);
+		acct = account_next_fallback(&st->cfg, &fallbacks);
 		if (!acct)
 			return -1;
 		log_debug("%s; trying the fallback account %s", out->text, acct->name);
