@@ -763,3 +763,13 @@ const struct account *account_next_fallback(const struct config *cfg, const char
 	}
 	return NULL;
 }
+
+/* An account's server that cannot be reached or talked to: its fallbacks
+ * may do better. Configuration and authentication problems they would
+ * not fix. */
+bool account_fallback_may_help(const struct outcome *o)
+{
+	return o->cls == OUTCOME_TEMPORARY || o->cls == OUTCOME_PROTOCOL ||
+	       o->cls == OUTCOME_NO_HOST ||
+	       (o->cls == OUTCOME_NOT_PERMITTED && o->step && strcmp(o->step, "tls") == 0);
+}

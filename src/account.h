@@ -40,6 +40,12 @@ int account_port(const struct account *acct);
 int account_credentials(const struct account *acct, const char *host, char **user,
                         char **secret, struct outcome *out);
 
+/* Whether a failure of an account's server is one its fallback accounts
+ * may not share: temporary ones (connect, 4xx, time-outs), a server that
+ * broke the protocol, a host name that does not resolve, a TLS handshake
+ * that failed. Configuration and authentication problems they would not fix. */
+bool account_fallback_may_help(const struct outcome *o);
+
 /* The next usable account named in a `fallback` list (names separated by
  * blanks), advancing *list past it; a name that is no account, or no
  * usable one, is skipped with a warning. NULL at the end of the list. */

@@ -102,16 +102,6 @@ bool flush_is_permanent(const struct outcome *o)
 	}
 }
 
-/* An account's server that cannot be reached or talked to: its fallbacks
- * may do better. Configuration and authentication problems they would
- * not fix. */
-static bool worth_a_fallback(const struct outcome *o)
-{
-	return o->cls == OUTCOME_TEMPORARY || o->cls == OUTCOME_PROTOCOL ||
-	       o->cls == OUTCOME_NO_HOST ||
-	       (o->cls == OUTCOME_NOT_PERMITTED && o->step && strcmp(o->step, "tls") == 0);
-}
-
 /* ------------------------------------------------------------ connections */
 
 /* Open a connection for the group: its account, then the fallbacks while
@@ -138,7 +128,7 @@ static struct session *open_with_fallback(struct flush_group *g, struct outcome 
 		}
 		if (first.cls == OUTCOME_OK)
 			first = *out;
-		if (!worth_a_fallback(out) || !(acct = account_next_fallback(g->run->req->cfg, &fallbacks)))
+		if (!account_fallback_may_help(out) || !(acct = account_next_fallback(g->run->req->cfg, &fallbacks)))
 			break;
 		log_debug("%s; trying the fallback account %s", out->text, acct->name);
 	}

@@ -297,8 +297,8 @@ static int deliver_via(struct send_state *st, const struct account *acct, struct
 	return result;
 }
 
-/* The account, then its fallbacks in order, while the failure is a
- * temporary one and nobody has the message yet. */
+/* The account, then its fallbacks in order, while the failure is one a
+ * fallback may not share and nobody has the message yet. */
 static int deliver(struct send_state *st, struct outcome *out)
 {
 	const struct account *acct = st->acct;
@@ -309,7 +309,7 @@ static int deliver(struct send_state *st, struct outcome *out)
 			outcome_clear(out);   /* an earlier account's failure is history */
 			return 0;
 		}
-		if (st->delivered || out->cls != OUTCOME_TEMPORARY)
+		if (st->delivered || !account_fallback_may_help(out))
 			return -1;
 		acct = account_next_fallback(&st->cfg, &fallbacks);
 		if (!acct)

@@ -948,6 +948,34 @@ static void test_account_by_sender(void)
 	config_free(&cfg);
 }
 
+static void test_fallback_rule(void)
+{
+	static const struct {
+		enum outcome_class cls;
+		const char *step;
+		bool helps;
+	} cases[] = {
+		{ OUTCOME_TEMPORARY, "connect", true },
+		{ OUTCOME_TEMPORARY, "rcpt", true },
+		{ OUTCOME_PROTOCOL, "greeting", true },
+		{ OUTCOME_NO_HOST, "connect", true },
+		{ OUTCOME_NOT_PERMITTED, "tls", true },
+		{ OUTCOME_NOT_PERMITTED, "auth", false },
+		{ OUTCOME_CONFIG, "config", false },
+		{ OUTCOME_REFUSED, "data", false },
+		{ OUTCOME_RCPT_REFUSED, "rcpt", false },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct outcome o;
+
+		outcome_clear(&o);
+		outcome_fail(&o, cases[i].cls, cases[i].step, "x");
+		ok(account_fallback_may_help(&o) == cases[i].helps, "fallback after class %d at %s: %s",
+		   cases[i].cls, cases[i].step, cases[i].helps ? "yes" : "no");
+	}
+}
+
 static void test_durations(void)
 {
 	static const struct { const char *text; long seconds; } cases[] = {
@@ -986,6 +1014,7 @@ int main(void)
 	test_overrides();
 	test_account_by_sender();
 	test_durations();
+	test_fallback_rule();
 
 	remove_tree();
 	return tap_done();
