@@ -718,18 +718,23 @@ done:
 	return r;
 }
 
+void account_fill_record(const struct account *acct, struct log_record *rec)
+{
+	rec->account = acct->name;
+	rec->host = acct->host;
+	rec->port = account_port(acct);
+	rec->tls = acct->tls == TLS_SETTING_ON;
+	rec->auth = acct->auth && strcmp(acct->auth, "off") != 0 ? acct->auth : NULL;
+	rec->user = acct->user;
+}
+
 void account_log(const struct account *acct, const struct log_record *message)
 {
 	struct log_record rec = *message;
 	struct outcome failure;
 	bool json = acct->log_format && strcmp(acct->log_format, "json") == 0;
 
-	rec.account = acct->name;
-	rec.host = acct->host;
-	rec.port = account_port(acct);
-	rec.tls = acct->tls == TLS_SETTING_ON;
-	rec.auth = acct->auth && strcmp(acct->auth, "off") != 0 ? acct->auth : NULL;
-	rec.user = acct->user;
+	account_fill_record(acct, &rec);
 	if (acct->syslog && strcmp(acct->syslog, "off") != 0)
 		log_syslog_record(acct->syslog, json, &rec);
 	if (!acct->logfile)

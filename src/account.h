@@ -58,6 +58,9 @@ const struct account *account_next_fallback(const struct config *cfg, const char
 struct log_record;
 void account_log(const struct account *acct, const struct log_record *rec);
 
+/* Those account fields of a record alone (for the --status-json object). */
+void account_fill_record(const struct account *acct, struct log_record *rec);
+
 /* Wipe and free a secret (NULL is fine). */
 void account_free_secret(char *secret);
 

@@ -40,6 +40,16 @@ void cli_print_help(FILE *fp, const char *progname)
 	      "  -a NAME, --account=NAME use this account instead of the default one\n"
 	      "  -v, --verbose, --debug  show the SMTP conversation on standard error\n"
 	      "  -odq                    put the message in the queue without sending it now\n"
+	      "  --status-json           print the outcome as one JSON object on standard output\n"
+	      "\n"
+	      "Composing the message from arguments (instead of reading it):\n"
+	      "  --subject=TEXT          the Subject (any UTF-8 text)\n"
+	      "  --body=TEXT             the body text; else --body-file, else standard input\n"
+	      "  --body-file=FILE        read the body text from FILE ('-': standard input)\n"
+	      "  --attach=FILE[;type=T][;name=N]  attach a file (repeatable)\n"
+	      "  --header='Name: value'  add a header field (repeatable)\n"
+	      "  --cc=ADDR, --bcc=ADDR   more recipients, shown in Cc or in no header\n"
+	      "  --charset=NAME          the body's character set when it is not UTF-8\n"
 	      "\n"
 	      "Delivery status notifications (RFC 3461):\n"
 	      "  -N never|LIST           notify on: never, or a list of success,failure,delay\n"
@@ -73,7 +83,7 @@ void cli_print_help(FILE *fp, const char *progname)
 	      "  --undisclosed-recipients[=] --dsn-notify= --dsn-return= --aliases= --logfile=\n"
 	      "  --logfile-time-format= --syslog[=] --protocol= --auto-from[=] --maildomain=\n"
 	      "  --allow-from-override[=] --partial-delivery[=] --log-format= --queue=\n"
-	      "  --queue-dir= --queue-max-age= --fallback=\n"
+	      "  --queue-dir= --queue-max-age= --fallback= --status-format=\n"
 	      "  Options marked [=] may stand alone (on) or take a value attached (--tls=off).\n"
 	      "\n"
 	      "Accepted and ignored for compatibility: -oX..., -h N, -L LABEL, -X FILE,\n"
@@ -434,6 +444,15 @@ enum long_action {
 	ACT_ENVELOPE_FROM,
 	ACT_QUEUE_RUN,
 	ACT_QUEUE_ID,           /* a queue command on one message: the mode says which */
+	ACT_SUBJECT,            /* composing: one text each */
+	ACT_BODY,
+	ACT_BODY_FILE,
+	ACT_CHARSET,
+	ACT_ATTACH,             /* composing: lists */
+	ACT_HEADER,
+	ACT_CC,
+	ACT_BCC,
+	ACT_STATUS_JSON,
 };
 
 static const struct {
@@ -458,6 +477,15 @@ static const struct {
 	{ "queue-delete", VALUE_REQUIRED, ACT_QUEUE_ID, MODE_QUEUE_DELETE },
 	{ "queue-hold", VALUE_REQUIRED, ACT_QUEUE_ID, MODE_QUEUE_HOLD },
 	{ "queue-release", VALUE_REQUIRED, ACT_QUEUE_ID, MODE_QUEUE_RELEASE },
+	{ "subject", VALUE_REQUIRED, ACT_SUBJECT, MODE_SEND },
+	{ "body", VALUE_REQUIRED, ACT_BODY, MODE_SEND },
+	{ "body-file", VALUE_REQUIRED, ACT_BODY_FILE, MODE_SEND },
+	{ "charset", VALUE_REQUIRED, ACT_CHARSET, MODE_SEND },
+	{ "attach", VALUE_REQUIRED, ACT_ATTACH, MODE_SEND },
+	{ "header", VALUE_REQUIRED, ACT_HEADER, MODE_SEND },
+	{ "cc", VALUE_REQUIRED, ACT_CC, MODE_SEND },
+	{ "bcc", VALUE_REQUIRED, ACT_BCC, MODE_SEND },
+	{ "status-json", VALUE_NONE, ACT_STATUS_JSON, MODE_SEND },
 };
 
 /* One long option per config command: --tls-trust-file is tls_trust_file.
@@ -505,6 +533,7 @@ static const struct {
 	{ "allow_from_override", VALUE_OPTIONAL },
 	{ "partial_delivery", VALUE_OPTIONAL },
 	{ "log_format", VALUE_REQUIRED },
+	{ "status_format", VALUE_REQUIRED },
 	{ "queue", VALUE_REQUIRED },
 	{ "queue_dir", VALUE_REQUIRED },
 	{ "queue_max_age", VALUE_REQUIRED },
@@ -554,9 +583,44 @@ static int long_value(int argc, char **argv, int *i, const char *name, size_t le
 	return 0;
 }
 
-static void apply_own_option(size_t which, const char *value, struct invocation *inv)
+/* A composing option that takes one text: given twice is a mistake. */
+static int set_once(const char **field, const char *value, const char *option,
+                    struct outcome *out)
+{
+	if (*field)
+		return outcome_fail(out, OUTCOME_USAGE, STEP, "option --%s given twice", option);
+	*field = value;
+	return 0;
+}
+
+static int apply_compose_option(size_t which, char *value, struct invocation *inv,
+                                struct outcome *out)
+{
+	const char *name = own_options[which].name;
+
+	inv->compose = true;
+	switch (own_options[which].action) {
+	case ACT_SUBJECT: return set_once(&inv->subject, value, name, out);
+	case ACT_BODY: return set_once(&inv->body, value, name, out);
+	case ACT_BODY_FILE: return set_once(&inv->body_file, value, name, out);
+	case ACT_CHARSET: return set_once(&inv->charset, value, name, out);
+	case ACT_ATTACH: inv->attachments[inv->nattachments++] = value; return 0;
+	case ACT_HEADER: inv->headers[inv->nheaders++] = value; return 0;
+	case ACT_CC: inv->cc[inv->ncc++] = value; return 0;
+	case ACT_BCC: inv->bcc[inv->nbcc++] = value; return 0;
+	default: return 0;
+	}
+}
+
+static int apply_own_option(size_t which, const char *value, struct invocation *inv,
+                            struct outcome *out)
 {
 	switch (own_options[which].action) {
+	case ACT_SUBJECT: case ACT_BODY: case ACT_BODY_FILE: case ACT_CHARSET:
+	case ACT_ATTACH: case ACT_HEADER: case ACT_CC: case ACT_BCC:
+		/* value points into argv, which is the caller's and writable */
+		return apply_compose_option(which, (char *)value, inv, out);
+	case ACT_STATUS_JSON: inv->status_json = true; break;
 	case ACT_MODE: inv->mode = own_options[which].mode; break;
 	case ACT_READ_RECIPIENTS: inv->read_recipients = true; break;
 	case ACT_READ_ENVELOPE_FROM: inv->read_envelope_from = true; break;
@@ -573,6 +637,7 @@ static void apply_own_option(size_t which, const char *value, struct invocation 
 		inv->queue_id = value;
 		break;
 	}
+	return 0;
 }
 
 /* Long options: "--name=value", "--name value", or "--name". */
@@ -595,8 +660,7 @@ static int parse_long(int argc, char **argv, int *i, struct invocation *inv,
 			continue;
 		if (long_value(argc, argv, i, name, len, eq, own_options[k].rule, &value, out) < 0)
 			return -1;
-		apply_own_option(k, value, inv);
-		return 0;
+		return apply_own_option(k, value, inv, out);
 	}
 	for (size_t k = 0; k < COUNT(config_options); k++) {
 		if (!names_keyword(name, len, config_options[k].keyword))
@@ -642,6 +706,26 @@ static int check_combination(struct invocation *inv, struct outcome *out)
 			                    "called as %s, postie takes --%s only from the config "
 			                    "file (a command line may be built by others)",
 			                    inv->progname, config_file_only[k]);
+	if (inv->compose || inv->status_json) {
+		if (inv->mode != MODE_SEND)
+			return outcome_fail(out, OUTCOME_USAGE, STEP, "%s is for sending a message: it "
+			                    "cannot be combined with another mode (-bs, -bp, -q, ...)",
+			                    inv->compose ? "composing from arguments" : "--status-json");
+		/* Attaching reads a file of the caller's choosing and mails it:
+		 * not for command lines that others may build (see above). */
+		if (called_as_sendmail(inv->progname) && (inv->nattachments || inv->body_file))
+			return outcome_fail(out, OUTCOME_USAGE, STEP,
+			                    "called as %s, postie does not take --%s (a command line "
+			                    "may be built by others): call it as postie",
+			                    inv->progname, inv->nattachments ? "attach" : "body-file");
+	}
+	if (inv->compose && inv->read_recipients)
+		return outcome_fail(out, OUTCOME_USAGE, STEP,
+		                    "-t reads the recipients from the message, but a composed "
+		                    "message takes them from the arguments, --cc and --bcc");
+	if (inv->body && inv->body_file)
+		return outcome_fail(out, OUTCOME_USAGE, STEP,
+		                    "--body and --body-file both give the body: use one");
 	if (find_override(inv, "host")) {
 		/* msmtp's rule: --host is an account made of options alone. */
 		if (inv->account || inv->config_file)
@@ -667,7 +751,12 @@ int cli_parse(int argc, char **argv, struct invocation *inv, struct outcome *out
 	 * every override uses up at least one argument, so argc bounds both. */
 	inv->rcpts = calloc(slots, sizeof(*inv->rcpts));
 	inv->overrides = calloc(slots, sizeof(*inv->overrides));
-	if (!inv->rcpts || !inv->overrides)
+	inv->attachments = calloc(slots, sizeof(*inv->attachments));
+	inv->headers = calloc(slots, sizeof(*inv->headers));
+	inv->cc = calloc(slots, sizeof(*inv->cc));
+	inv->bcc = calloc(slots, sizeof(*inv->bcc));
+	if (!inv->rcpts || !inv->overrides || !inv->attachments || !inv->headers || !inv->cc ||
+	    !inv->bcc)
 		return outcome_fail(out, OUTCOME_OS, STEP, "out of memory");
 
 	for (int i = 1; i < argc; i++) {
@@ -696,4 +785,10 @@ void cli_free(struct invocation *inv)
 	free(inv->overrides);
 	inv->overrides = NULL;
 	inv->noverrides = 0;
+	free(inv->attachments);
+	free(inv->headers);
+	free(inv->cc);
+	free(inv->bcc);
+	inv->attachments = inv->headers = inv->cc = inv->bcc = NULL;
+	inv->nattachments = inv->nheaders = inv->ncc = inv->nbcc = 0;
 }

@@ -55,6 +55,23 @@ struct invocation {
 	const char *body_type;       /* -B: "7BIT" or "8BITMIME" (upper case) */
 	const char *queue_id;        /* -qI<id>, --queue-delete/hold/release ID */
 	bool queue_due_only;         /* --queue-run: flush only what is due */
+	/* Composing the message from arguments: `compose` is set when any of
+	 * --subject, --body, --body-file, --attach, --header, --cc, --bcc or
+	 * --charset is given (each list in command-line order). */
+	bool compose;
+	const char *subject;         /* --subject */
+	const char *body;            /* --body */
+	const char *body_file;       /* --body-file ("-" is stdin) */
+	const char *charset;         /* --charset */
+	char **attachments;          /* --attach FILE[;type=T][;name=N] */
+	size_t nattachments;
+	char **headers;              /* --header 'Name: value' */
+	size_t nheaders;
+	char **cc;                   /* --cc ADDR */
+	size_t ncc;
+	char **bcc;                  /* --bcc ADDR */
+	size_t nbcc;
+	bool status_json;            /* --status-json: the outcome as JSON on stdout */
 	struct config_override *overrides;  /* in command-line order */
 	size_t noverrides;
 	char **rcpts;                /* recipient arguments (entries point into argv) */

@@ -81,6 +81,7 @@ struct account {
 	bool bounce;                     /* default true: tell the sender of a message given up on */
 	char *fallback;                  /* space-separated account names */
 	char *log_format;                /* text|json */
+	char *status_format;             /* text|json: json prints the outcome on stdout */
 
 	/* The first setting of this account that needs a feature this version
 	 * does not have yet, as "FILE:LINE: KEYWORD VALUE: not supported yet ...".

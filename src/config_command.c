@@ -84,6 +84,7 @@ const struct command config_commands[] = {
 	SETTING(bounce, .kind = KIND_BOOL),
 	SETTING(fallback, .kind = KIND_ACCOUNTS),
 	SETTING(log_format, .kind = KIND_WORD, .words = "text|json"),
+	SETTING(status_format, .kind = KIND_WORD, .words = "text|json"),
 };
 
 _Static_assert(sizeof(config_commands) / sizeof(config_commands[0]) == NCOMMANDS,

@@ -51,7 +51,7 @@ struct command {
 
 /* A constant, so the parser can keep an array per command beside each
  * account; config_command.c checks it against the table. */
-#define NCOMMANDS 47
+#define NCOMMANDS 48
 
 /* Every command, in the order "not supported yet" objections are considered. */
 extern const struct command config_commands[NCOMMANDS];

@@ -15,14 +15,11 @@
 
 #include "address.h"
 #include "headers.h"
+#include "mime.h"
 #include "strbuf.h"
 #include "message.h"
 
 #define FIELD_LINE_MAX 78         /* RFC 5322 2.1.1: SHOULD, CRLF excluded */
-/* "From: " + one encoded-word stays within FIELD_LINE_MAX (RFC 2047 allows 75). */
-#define ENCODED_WORD_MAX 72
-#define ENCODED_WORD_OVERHEAD 12  /* "=?UTF-8?B?" and "?=" */
-#define ENCODED_PAYLOAD_MAX (ENCODED_WORD_MAX - ENCODED_WORD_OVERHEAD)
 #define MSGID_RANDOM_BYTES 16     /* 128 bits */
 
 /* ================================================================ text */
@@ -125,28 +122,14 @@ static bool is_control(unsigned char c)
 	return c < 0x20 || c == 0x7f;
 }
 
-/* Length of the well-formed UTF-8 character at s (1 to 4), or 0 when it
- * is not one. */
-static size_t utf8_char_len(const unsigned char *s, size_t left)
-{
-	unsigned cp;
-
-	return utf8_decode(s, left, &cp);
-}
-
 /* ========================================================= display names */
 
-enum name_form {
-	NAME_ATOMS,     /* atext and spaces: written as it is */
-	NAME_QUOTED,    /* printable ASCII with specials: a quoted-string */
-	NAME_ENCODED,   /* not ASCII: RFC 2047 encoded-words */
-};
-
-static int classify_name(const char *name, enum name_form *form, struct outcome *out)
+/* The -F name's own checks, in the order the reader meets its characters:
+ * a broken UTF-8 sequence before the first control character is reported
+ * as such. (mime_phrase refuses both, without saying which.) */
+static int check_full_name(const char *name, size_t len, struct outcome *out)
 {
-	const unsigned char *s = (const unsigned char *)name;
-	size_t len = strlen(name), i = 0;
-	bool ascii = true, atoms_only = true, has_atext = false;
+	size_t control = 0;
 
 	/* Plain and quoted names fold only at spaces: a long word could pass
 	 * the 998-octet line limit of RFC 5322. No real name is this long. */
@@ -154,178 +137,38 @@ static int classify_name(const char *name, enum name_form *form, struct outcome 
 		return outcome_fail(out, OUTCOME_USAGE, "message",
 		                    "the full name given with -F is longer than %d bytes",
 		                    HEADERS_NAME_MAX);
-	while (i < len) {
-		size_t n = utf8_char_len(s + i, len - i);
-
-		if (n == 0)
-			return outcome_fail(out, OUTCOME_USAGE, "message",
-			                    "the full name given with -F is not valid UTF-8");
-		if (n == 1 && is_control(s[i]))
-			return outcome_fail(out, OUTCOME_USAGE, "message",
-			                    "the full name given with -F contains a control "
-			                    "character; give it on one line without tabs");
-		if (n > 1)
-			ascii = false;
-		else if (is_atext(s[i]))
-			has_atext = true;
-		else if (s[i] != ' ')
-			atoms_only = false;
-		i += n;
-	}
-	/* Atoms that look like an encoded-word would be decoded by the reader;
-	 * inside quotes they are not (RFC 2047 5). */
-	if (strstr(name, "=?"))
-		atoms_only = false;
-	if (!ascii)
-		*form = NAME_ENCODED;
-	else if (atoms_only && has_atext)
-		*form = NAME_ATOMS;
-	else
-		*form = NAME_QUOTED;
+	while (control < len && !is_control((unsigned char)name[control]))
+		control++;
+	if (!mime_utf8_valid(name, control))
+		return outcome_fail(out, OUTCOME_USAGE, "message",
+		                    "the full name given with -F is not valid UTF-8");
+	if (control < len)
+		return outcome_fail(out, OUTCOME_USAGE, "message",
+		                    "the full name given with -F contains a control "
+		                    "character; give it on one line without tabs");
 	return 0;
-}
-
-static void put_quoted(struct sink *s, const char *name)
-{
-	sink_putc(s, '"');
-	for (; *name; name++) {
-		if (*name == '"' || *name == '\\')
-			sink_putc(s, '\\');
-		sink_putc(s, *name);
-	}
-	sink_putc(s, '"');
-}
-
-/* RFC 2047 5(3): the characters a "Q" encoded-word in a phrase may hold as
- * they are. A space becomes '_'. */
-static bool q_keeps(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || (c != '\0' && strchr("!*+-/", c));
-}
-
-static size_t q_cost(unsigned char c)
-{
-	return (q_keeps(c) || c == ' ') ? 1 : 3;
-}
-
-/* Would `bytes` bytes, `q_len` of them as Q text, still fit one word? */
-static bool payload_fits(bool q, size_t bytes, size_t q_len)
-{
-	if (q)
-		return q_len <= ENCODED_PAYLOAD_MAX;
-	return (bytes + 2) / 3 * 4 <= ENCODED_PAYLOAD_MAX;
-}
-
-static void put_q(struct sink *s, const unsigned char *bytes, size_t n)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (bytes[i] == ' ') {
-			sink_putc(s, '_');
-		} else if (q_keeps(bytes[i])) {
-			sink_putc(s, (char)bytes[i]);
-		} else {
-			sink_putc(s, '=');
-			sink_putc(s, hex[bytes[i] >> 4]);
-			sink_putc(s, hex[bytes[i] & 0x0f]);
-		}
-	}
-}
-
-static int put_b(struct sink *s, const unsigned char *bytes, size_t n)
-{
-	gnutls_datum_t in = { (unsigned char *)bytes, (unsigned)n }, enc = { NULL, 0 };
-
-	if (gnutls_base64_encode2(&in, &enc) < 0)
-		return -1;
-	sink_put(s, (const char *)enc.data, enc.size);
-	gnutls_free(enc.data);
-	return 0;
-}
-
-static int put_encoded_word(struct sink *s, bool q, const unsigned char *bytes, size_t n)
-{
-	sink_put(s, q ? "=?UTF-8?Q?" : "=?UTF-8?B?", 10);
-	if (q)
-		put_q(s, bytes, n);
-	else if (put_b(s, bytes, n) < 0)
-		return -1;
-	sink_put(s, "?=", 2);
-	return 0;
-}
-
-/* The whole (valid UTF-8) name as encoded-words of whole characters
- * (RFC 2047 5: a character is never split), folded between words. */
-static int put_encoded_words(struct sink *s, bool q, const char *name)
-{
-	const unsigned char *u = (const unsigned char *)name;
-	size_t len = strlen(name), start = 0, end = 0, q_len = 0;
-
-	while (end < len) {
-		size_t n = utf8_char_len(u + end, len - end), cost = 0, i;
-
-		for (i = 0; i < n; i++)
-			cost += q_cost(u[end + i]);
-		if (end > start && !payload_fits(q, end - start + n, q_len + cost)) {
-			if (put_encoded_word(s, q, u + start, end - start) < 0)
-				return -1;
-			sink_put(s, "\r\n ", 3);
-			start = end;
-			q_len = 0;
-		}
-		q_len += cost;
-		end += n;
-	}
-	return put_encoded_word(s, q, u + start, end - start);
-}
-
-/* Length of the name as Q or B words, to pick the shorter. */
-static int encoded_length(bool q, const char *name, size_t *len)
-{
-	struct sink count = { NULL, 0, 0 };
-
-	if (put_encoded_words(&count, q, name) < 0)
-		return -1;
-	*len = count.len;
-	return 0;
-}
-
-static int put_display_name(struct sink *s, enum name_form form, const char *name)
-{
-	size_t q_len, b_len;
-
-	switch (form) {
-	case NAME_ATOMS:
-		sink_put(s, name, strlen(name));
-		return 0;
-	case NAME_QUOTED:
-		put_quoted(s, name);
-		return 0;
-	case NAME_ENCODED:
-		break;
-	}
-	if (encoded_length(true, name, &q_len) < 0 || encoded_length(false, name, &b_len) < 0)
-		return -1;
-	return put_encoded_words(s, q_len <= b_len, name);
 }
 
 int headers_encode_display_name(const char *name, char *buf, size_t size,
                                 struct outcome *out)
 {
-	struct sink s = { buf, size, 0 };
-	enum name_form form;
+	struct strbuf phrase = { 0 };
+	size_t len = strlen(name);
 
-	if (classify_name(name, &form, out) < 0)
+	if (check_full_name(name, len, out) < 0)
 		return -1;
-	if (put_display_name(&s, form, name) < 0)
+	if (mime_phrase(&phrase, name, len) < 0 || phrase.failed) {
+		strbuf_free(&phrase);
 		return outcome_fail(out, OUTCOME_OS, "message",
 		                    "cannot encode the full name: out of memory");
-	if (!sink_finish(&s))
+	}
+	if (phrase.len >= size) {
+		strbuf_free(&phrase);
 		return outcome_fail(out, OUTCOME_USAGE, "message",
 		                    "the full name given with -F is too long");
+	}
+	memcpy(buf, phrase.data ? phrase.data : "", phrase.len + 1);
+	strbuf_free(&phrase);
 	return 0;
 }
 

@@ -116,6 +116,7 @@ static void pretend_records(FILE *fp, const struct account *a)
 	print_setting(fp, "logfile", a->logfile, "(not set)");
 	print_setting(fp, "logfile_time_format", a->logfile_time_format, "(not set: RFC 3339)");
 	print_setting(fp, "log_format", a->log_format, "text");
+	print_setting(fp, "status_format", a->status_format, "text");
 	print_setting(fp, "syslog", a->syslog, "off");
 	print_setting(fp, "queue", queue_name(a->queue), NULL);
 	print_setting(fp, "queue_dir", a->queue_dir, "(not set: the default)");

@@ -339,8 +339,12 @@ static void json_record(struct strbuf *t, const char *time_stamp,
 		record_json_member(t, "time", time_stamp);
 	record_json_member(t, "account", rec->account);
 	record_json_member(t, "host", rec->host);
-	record_addf(t, ",\"port\":%d,\"tls\":%s", rec->port, rec->tls ? "true" : "false");
-	record_json_member(t, "auth", rec->auth ? rec->auth : "off");
+	if (rec->account)
+		record_addf(t, ",\"port\":%d", rec->port);
+	else
+		strbuf_add(t, ",\"port\":null", 12);
+	record_addf(t, ",\"tls\":%s", rec->tls ? "true" : "false");
+	record_json_member(t, "auth", rec->auth ? rec->auth : rec->account ? "off" : NULL);
 	record_json_member(t, "user", rec->user);
 	record_json_member(t, "from", rec->from);
 	strbuf_add(t, ",\"rcpts\":[", 10);
@@ -367,6 +371,20 @@ static void json_record(struct strbuf *t, const char *time_stamp,
 	} else {
 		strbuf_add(t, ",\"smtp\":null", 12);
 	}
+	strbuf_add(t, ",\"refused\":[", 12);
+	for (size_t i = 0; i < rec->nrefused; i++) {
+		const struct log_refusal *r = &rec->refused[i];
+
+		record_addf(t, "%s{\"rcpt\":", i ? "," : "");
+		record_json_string(t, r->rcpt);
+		record_addf(t, ",\"code\":%d", r->code);
+		strbuf_add(t, ",\"enhanced\":", 12);
+		record_json_string(t, r->enhanced ? r->enhanced : "");
+		strbuf_add(t, ",\"text\":", 8);
+		record_json_string(t, r->text ? r->text : "");
+		strbuf_add(t, "}", 1);
+	}
+	strbuf_add(t, "]", 1);
 	record_json_member(t, "message_id", rec->message_id);
 	record_addf(t, ",\"duration_ms\":%lld", rec->duration_ms);
 	record_json_member(t, "error", failed ? o->text : NULL);
@@ -484,6 +502,19 @@ int log_write_record(const char *path, const char *time_format, bool json,
 		return outcome_fail(out, OUTCOME_IO, "log", "cannot write logfile %s: %s", path,
 		                    n < 0 ? strerror(e) : "short write");
 	return 0;
+}
+
+int log_print_json(FILE *fp, const struct log_record *rec)
+{
+	struct strbuf line = { .limit = RECORD_MAX };
+	int rc = -1;
+
+	json_record(&line, NULL, rec);
+	strbuf_add(&line, "\n", 1);
+	if (!line.failed && fwrite(line.data, 1, line.len, fp) == line.len && fflush(fp) == 0)
+		rc = 0;
+	free(line.data);
+	return rc;
 }
 
 /* ------------------------------------------------------------ syslog */

@@ -34,6 +34,14 @@ size_t log_escape(char *dst, size_t size, const char *src, size_t len);
  * "postie: <step>: <what happened>: <code> <enhanced> <server text>". */
 void log_report(FILE *fp, const struct outcome *o);
 
+/* A recipient the server refused, with its reply. */
+struct log_refusal {
+	const char *rcpt;
+	int code;
+	const char *enhanced;      /* "" when none */
+	const char *text;
+};
+
 /* What the logfile records about one message. */
 struct log_record {
 	const char *account;
@@ -55,15 +63,26 @@ struct log_record {
 	const char *user;          /* the account's user, or NULL */
 	const char *queue_id;      /* set when the message was queued instead of sent */
 	const struct outcome *queued_after;  /* then: the temporary failure that made it so */
+	const struct log_refusal *refused;   /* recipients refused in the last attempt */
+	size_t nrefused;
 };
 
 /* Append one line to `path` (created mode 0600): `key=value` text, or with
- * `json` one JSON object (keys time, account, host, port, from, rcpts,
- * size, outcome, exit, exit_name, step, smtp, message_id, duration_ms,
- * error). `time_format` is an strftime format, NULL for ISO 8601. Fails
+ * `json` one JSON object: "time" and then the keys of log_print_json.
+ * `time_format` is an strftime format, NULL for ISO 8601. Fails
  * with OUTCOME_CANT_CREATE (open) or OUTCOME_IO (write). */
 int log_write_record(const char *path, const char *time_format, bool json,
                      const struct log_record *rec, struct outcome *out);
+
+/* The outcome of a run as one JSON object on one line (--status-json,
+ * `status_format json`), the same object `log_format json` writes without
+ * its "time": keys account, host, port, tls, auth, user, from, rcpts[],
+ * size, outcome ("sent", "queued" or "failed"), queue_id, exit, exit_name,
+ * step, smtp ({code, enhanced, text} or null), refused[] ({rcpt, code,
+ * enhanced, text}), message_id, duration_ms, error. A record without an
+ * account (the run failed before one was chosen) has null account, host
+ * and port. Returns -1 when it cannot be written. */
+int log_print_json(FILE *fp, const struct log_record *rec);
 
 /* The same line without the time stamp to syslog, as "postie[PID]",
  * LOG_INFO for a success and LOG_ERR for a failure. `facility` is the

@@ -19,11 +19,13 @@
 
 #include "aliases.h"
 #include "cli.h"
+#include "compose.h"
 #include "config.h"
 #include "envelope.h"
 #include "info.h"
 #include "log.h"
 #include "mailq.h"
+#include "net.h"
 #include "outcome.h"
 #include "serve.h"
 #include "submit.h"
@@ -42,9 +44,33 @@ static void print_version(void)
 	       gnutls_check_version(NULL), gsasl_check_version(NULL), idn2_check_version(NULL));
 }
 
+/* What the composing options ask for. The body comes from stdin only when
+ * it is not a terminal: a person at a prompt gets an empty body, not a
+ * hang. */
+static struct compose_request compose_request_for(const struct invocation *inv)
+{
+	return (struct compose_request){
+		.subject = inv->subject,
+		.body = inv->body,
+		.body_file = inv->body_file,
+		.body_fd = isatty(STDIN_FILENO) && (!inv->body_file || strcmp(inv->body_file, "-") != 0)
+		           ? -1 : STDIN_FILENO,
+		.charset = inv->charset,
+		.to = inv->rcpts,
+		.nto = inv->nrcpts,
+		.cc = inv->cc,
+		.ncc = inv->ncc,
+		.attachments = inv->attachments,
+		.nattachments = inv->nattachments,
+		.headers = inv->headers,
+		.nheaders = inv->nheaders,
+	};
+}
+
 static int send_from_stdin(const struct invocation *inv, struct outcome *out)
 {
-	const struct submit_request req = {
+	struct compose_request compose = compose_request_for(inv);
+	struct submit_request req = {
 		.inv = inv,
 		.in_fd = STDIN_FILENO,
 		.ignore_dots = inv->ignore_dots,
@@ -53,9 +79,32 @@ static int send_from_stdin(const struct invocation *inv, struct outcome *out)
 		.rcpts = inv->rcpts,
 		.nrcpts = inv->nrcpts,
 		.body_type = inv->body_type,
+		.compose = inv->compose ? &compose : NULL,
+		.status = inv->status_json ? STATUS_JSON : STATUS_BY_CONFIG,
 	};
+	char **all = NULL;
+	int rc;
 
-	return submit_message(&req, NULL, out);
+	/* The envelope of a composed message: the recipients, then --cc and
+	 * --bcc (which appear in no header). */
+	if (inv->compose && (inv->ncc || inv->nbcc)) {
+		size_t n = 0;
+
+		all = calloc(inv->nrcpts + inv->ncc + inv->nbcc, sizeof(*all));
+		if (!all)
+			return outcome_fail(out, OUTCOME_OS, "usage", "out of memory");
+		for (size_t i = 0; i < inv->nrcpts; i++)
+			all[n++] = inv->rcpts[i];
+		for (size_t i = 0; i < inv->ncc; i++)
+			all[n++] = inv->cc[i];
+		for (size_t i = 0; i < inv->nbcc; i++)
+			all[n++] = inv->bcc[i];
+		req.rcpts = all;
+		req.nrcpts = n;
+	}
+	rc = submit_message(&req, NULL, out);
+	free(all);
+	return rc;
 }
 
 /* -bs: one submission per message the caller hands over in DATA. The
@@ -76,6 +125,7 @@ static int submit_served(void *ctx, const struct serve_envelope *env, struct out
 		.body_type = env->body_type,
 		.smtputf8 = env->smtputf8,
 		.all_or_nothing = true,
+		.status = STATUS_NEVER,   /* stdout is the SMTP dialogue */
 	};
 	bool delivered = false;
 
@@ -205,12 +255,20 @@ static int run(const struct invocation *inv, struct outcome *out)
 }
 
 /* Bad command-line values are found before stdin is read or a server
- * is asked anything. */
-static int run_checked(const struct invocation *inv, struct outcome *out)
+ * is asked anything. *reported: the run printed its own status object. */
+static int run_checked(const struct invocation *inv, bool *reported, struct outcome *out)
 {
+	*reported = false;
 	if (inv->mode != MODE_VERSION && inv->mode != MODE_HELP &&
 	    submit_check_options(inv, out) < 0)
 		return -1;
+	if (inv->compose) {
+		struct compose_request compose = compose_request_for(inv);
+
+		if (compose_check(&compose, out) < 0)
+			return -1;
+	}
+	*reported = inv->mode == MODE_SEND;   /* submit_message prints it */
 	return run(inv, out);
 }
 
@@ -232,6 +290,8 @@ int main(int argc, char **argv)
 {
 	struct invocation inv;
 	struct outcome out;
+	long long started_ms = net_now_ms();
+	bool reported = false;
 	int status;
 
 	ensure_standard_fds();
@@ -244,11 +304,15 @@ int main(int argc, char **argv)
 	if (cli_parse(argc, argv, &inv, &out) < 0) {
 		log_report(stderr, &out);
 		cli_print_usage(stderr, inv.progname);
+		if (inv.status_json)
+			submit_print_early_status(&out, started_ms);
 		cli_free(&inv);
 		return EX_USAGE;
 	}
 	log_set_verbose(inv.verbose);
-	run_checked(&inv, &out);
+	run_checked(&inv, &reported, &out);
+	if (inv.status_json && !reported)
+		submit_print_early_status(&out, started_ms);
 	status = outcome_exit_status(out.cls);
 	if (status != EX_OK)
 		log_report(stderr, &out);

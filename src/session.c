@@ -3,10 +3,12 @@
  * the protocol steps live in net.c, tls.c, smtp.c and sasl.c. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "account.h"
 #include "address.h"
+#include "downgrade.h"
 #include "log.h"
 #include "net.h"
 #include "sasl.h"
@@ -239,13 +241,54 @@ failed:
 	return NULL;
 }
 
+/* An 8-bit body to a server without 8BITMIME may be converted (RFC 6152
+ * section 3); with -B7BIT the caller vouches for the body as it is. */
+static bool needs_7bit_form(const struct session *s, const struct smtp_transaction *t)
+{
+	const struct smtp_caps *caps = session_caps(s);
+
+	return t->body_8bit && caps && !caps->eightbitmime &&
+	       !(t->body_type && strcasecmp(t->body_type, "7BIT") == 0);
+}
+
+/* When the message needs it and can have it, point txn at its 7-bit form
+ * (*fd: that file, for the caller to close; -1 when there is none). A
+ * message that cannot be converted goes as it is, for smtp_send_mail to
+ * refuse. */
+static int use_7bit_form(struct session *s, struct smtp_transaction *txn, int *fd,
+                         struct outcome *out)
+{
+	off_t size = 0;
+	int converted;
+
+	*fd = -1;
+	if (!needs_7bit_form(s, txn))
+		return 0;
+	converted = downgrade_to_7bit(txn->body_fd, txn->body_size, fd, &size, out);
+	if (converted <= 0)
+		return converted;
+	log_debug("%s does not offer 8BITMIME: the 8-bit parts go as quoted-printable",
+	          session_peer(s));
+	txn->body_fd = *fd;
+	txn->body_size = size;
+	txn->body_8bit = false;
+	txn->body_type = NULL;
+	return 0;
+}
+
 int session_send(struct session *s, const struct smtp_transaction *t, struct outcome *out)
 {
 	struct smtp_transaction txn = *t;
+	int seven_bit_fd, result;
 
 	/* LMTP is the account's protocol, whatever the caller filled in. */
 	txn.lmtp = t->lmtp || s->acct->protocol == PROTOCOL_LMTP;
-	return smtp_send_mail(s->smtp, &txn, out);
+	if (use_7bit_form(s, &txn, &seven_bit_fd, out) < 0)
+		return -1;
+	result = smtp_send_mail(s->smtp, &txn, out);
+	if (seven_bit_fd >= 0)
+		close(seven_bit_fd);
+	return result;
 }
 
 const struct smtp_reply *session_last_reply(const struct session *s)
@@ -256,6 +299,11 @@ const struct smtp_reply *session_last_reply(const struct session *s)
 bool session_last_delivered(const struct session *s)
 {
 	return s->smtp && smtp_last_delivered(s->smtp);
+}
+
+bool session_rcpt_reply(const struct session *s, size_t i, struct smtp_rcpt_reply *r)
+{
+	return s->smtp && smtp_rcpt_reply(s->smtp, i, r);
 }
 
 const struct smtp_caps *session_caps(const struct session *s)

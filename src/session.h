@@ -61,6 +61,9 @@ const struct smtp_reply *session_last_reply(const struct session *s);
  * even if it then failed (a partial delivery, an LMTP refusal)? */
 bool session_last_delivered(const struct session *s);
 
+/* The reply recipient `i` got in the last session_send; see smtp_rcpt_reply. */
+bool session_rcpt_reply(const struct session *s, size_t i, struct smtp_rcpt_reply *r);
+
 /* session_open() for a second connection to the same server: the TLS
  * session of `previous` (still open, maybe broken) is offered for
  * resumption, which saves the full handshake when the server takes it.

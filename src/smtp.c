@@ -64,6 +64,7 @@ struct smtp_session {
 
 	const struct smtp_transaction *txn;   /* during smtp_send_mail only */
 	struct rcpt_status *rcpt_status;
+	size_t nrcpt_status;      /* entries in rcpt_status: the last transaction's recipients */
 	bool mail_accepted;       /* a transaction is open: RSET it on failure */
 	bool data_accepted;       /* 354 came: only the final dot ends the transaction */
 	bool delivered;           /* the message was taken for at least one recipient */
@@ -82,6 +83,7 @@ static void forget_transaction(struct smtp_session *s)
 {
 	free(s->rcpt_status);
 	s->rcpt_status = NULL;
+	s->nrcpt_status = 0;
 	esmtp_envelope_free(&s->envelope);
 }
 
@@ -121,6 +123,16 @@ const struct smtp_reply *smtp_last_reply(const struct smtp_session *s)
 bool smtp_last_delivered(const struct smtp_session *s)
 {
 	return s->delivered;
+}
+
+bool smtp_rcpt_reply(const struct smtp_session *s, size_t i, struct smtp_rcpt_reply *r)
+{
+	if (i >= s->nrcpt_status)
+		return false;
+	r->code = s->rcpt_status[i].code;
+	r->enhanced = s->rcpt_status[i].enhanced;
+	r->text = s->rcpt_status[i].text;
+	return true;
 }
 
 struct net_conn *smtp_session_conn(const struct smtp_session *s)
@@ -598,6 +610,7 @@ static int run_transaction(struct smtp_session *s, const struct smtp_transaction
 	s->rcpt_status = calloc(t->nrcpts ? t->nrcpts : 1, sizeof(*s->rcpt_status));
 	if (!s->rcpt_status)
 		return outcome_fail(out, OUTCOME_OS, "rcpt", "out of memory");
+	s->nrcpt_status = t->nrcpts;
 
 	set_state(s, STATE_ENVELOPE);
 	if (send_envelope(s, pipeline_data, out) < 0)

@@ -101,6 +101,18 @@ const struct smtp_reply *smtp_last_reply(const struct smtp_session *s);
  * message again to everyone. */
 bool smtp_last_delivered(const struct smtp_session *s);
 
+/* The reply recipient `i` of the last transaction got: to its RCPT, or in
+ * LMTP its verdict after the final dot when that came. false past the end
+ * of the recipients (or before any transaction); code 0 when the
+ * transaction stopped before its reply. The strings live until the next
+ * transaction. */
+struct smtp_rcpt_reply {
+	int code;
+	const char *enhanced;          /* "" when none */
+	const char *text;              /* the first line of the reply's text */
+};
+bool smtp_rcpt_reply(const struct smtp_session *s, size_t i, struct smtp_rcpt_reply *r);
+
 /* Can the session take another transaction (no failure left it out of
  * step)? */
 bool smtp_session_ready(const struct smtp_session *s);

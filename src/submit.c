@@ -39,6 +39,9 @@ struct send_state {
 	struct queue_lock *lock;      /* held while a queued message is being sent */
 	char queue_id[QUEUE_ID_MAX];  /* set once the message is queued */
 	struct outcome deferred;      /* the temporary failure that queued it */
+	struct log_refusal *refused;  /* recipients refused in the last attempt */
+	size_t nrefused;
+	int composed_fd;              /* the message built from arguments, or -1 */
 };
 
 static bool overrides_host(const struct invocation *inv)
@@ -205,10 +208,13 @@ static int on_headers(void *ctx, const char *hdr, size_t len,
 		return -1;
 
 	message_id_domain(st, domain, sizeof(domain));
+	/* A composed message has none of the three: it always gets them. */
+	bool composed = req->compose != NULL;
+	const char *from_rule = from_header_rule(st->acct);
 	const struct header_policy policy = {
-		.set_from_header = from_header_rule(st->acct),
-		.set_date = setting_on(st->acct->set_date_header),
-		.set_msgid = setting_on(st->acct->set_msgid_header),
+		.set_from_header = composed && strcmp(from_rule, "off") == 0 ? "auto" : from_rule,
+		.set_date = composed || setting_on(st->acct->set_date_header),
+		.set_msgid = composed || setting_on(st->acct->set_msgid_header),
 		.undisclosed_recipients = st->acct->undisclosed_recipients,
 		.from_address = st->env.from,
 		.full_name = req->inv->full_name,
@@ -247,6 +253,43 @@ static const char *dsn_return(const struct send_state *st)
 	return strcmp(v, "headers") == 0 ? "hdrs" : v;
 }
 
+static void forget_refusals(struct send_state *st)
+{
+	for (size_t i = 0; i < st->nrefused; i++) {
+		free((char *)st->refused[i].enhanced);
+		free((char *)st->refused[i].text);
+	}
+	free(st->refused);
+	st->refused = NULL;
+	st->nrefused = 0;
+}
+
+/* The recipients the server refused in this attempt, with its replies,
+ * for the status object and the JSON log. */
+static void note_refusals(struct send_state *st, const struct session *session)
+{
+	struct smtp_rcpt_reply r;
+
+	forget_refusals(st);
+	for (size_t i = 0; session_rcpt_reply(session, i, &r); i++) {
+		struct log_refusal *more;
+
+		if (r.code == 0 || r.code / 100 == 2)
+			continue;
+		more = realloc(st->refused, (st->nrefused + 1) * sizeof(*more));
+		if (!more)
+			return;   /* the outcome's text still names them */
+		st->refused = more;
+		st->refused[st->nrefused] = (struct log_refusal){
+			.rcpt = st->env.rcpts.items[i],
+			.code = r.code,
+			.enhanced = strdup(r.enhanced),
+			.text = strdup(r.text),
+		};
+		st->nrefused++;
+	}
+}
+
 /* One attempt through one account. On success the session stays open in
  * st->session (a queue flush may use it). */
 static int deliver_via(struct send_state *st, const struct account *acct, struct outcome *out)
@@ -273,6 +316,7 @@ static int deliver_via(struct send_state *st, const struct account *acct, struct
 		return -1;
 	if (session_send(session, &txn, out) == 0)
 		result = 0;
+	note_refusals(st, session);
 	st->delivered = result == 0 || session_last_delivered(session);
 	if (result < 0 && st->delivered && out->cls != OUTCOME_RCPT_REFUSED) {
 		/* The connection broke after some recipients had the message
@@ -318,9 +362,9 @@ static int deliver(struct send_state *st, struct outcome *out)
 	}
 }
 
-static void write_log(const struct send_state *st, const struct outcome *result)
+static struct log_record make_record(const struct send_state *st, const struct outcome *result)
 {
-	const struct log_record rec = {
+	return (struct log_record){
 		.from = st->env.from,
 		.rcpts = st->env.rcpts.items,
 		.nrcpts = st->env.rcpts.n,
@@ -334,9 +378,58 @@ static void write_log(const struct send_state *st, const struct outcome *result)
 		.message_id = st->plan.message_id[0] ? st->plan.message_id : NULL,
 		.queue_id = st->queue_id[0] ? st->queue_id : NULL,
 		.queued_after = st->queue_id[0] ? &st->deferred : NULL,
+		.refused = st->refused,
+		.nrefused = st->nrefused,
 	};
+}
+
+static void write_log(const struct send_state *st, const struct outcome *result)
+{
+	const struct log_record rec = make_record(st, result);
 
 	account_log(st->via ? st->via : st->acct, &rec);
+}
+
+/* --status-json, or the account's status_format json. Before an account
+ * was chosen, the account -a names (or the default) decides. */
+static bool status_wanted(const struct send_state *st)
+{
+	const struct account *acct = st->acct;
+
+	if (st->req->status != STATUS_BY_CONFIG)
+		return st->req->status == STATUS_JSON;
+	if (!acct && st->cfg.naccounts) {
+		struct outcome ignored;
+
+		outcome_clear(&ignored);
+		if (account_select_for_sender(&st->cfg, st->req->inv->account, NULL, &acct,
+		                              &ignored) < 0)
+			acct = NULL;
+	}
+	return acct && acct->status_format && strcmp(acct->status_format, "json") == 0;
+}
+
+static void print_status(const struct send_state *st, const struct outcome *result)
+{
+	struct log_record rec = make_record(st, result);
+
+	if (st->acct)
+		account_fill_record(st->via ? st->via : st->acct, &rec);
+	if (log_print_json(stdout, &rec) < 0)
+		log_warning("cannot write the status to standard output");
+}
+
+void submit_print_early_status(const struct outcome *result, long long started_ms)
+{
+	const struct log_record rec = {
+		.size = -1,
+		.outcome = result,
+		.exit_status = outcome_exit_status(result->cls),
+		.duration_ms = net_now_ms() - started_ms,
+	};
+
+	if (log_print_json(stdout, &rec) < 0)
+		log_warning("cannot write the status to standard output");
 }
 
 /* ------------------------------------------------------------ the queue */
@@ -527,9 +620,11 @@ static int hand_over(struct send_state *st, struct outcome *out)
 
 int submit_message(const struct submit_request *req, bool *delivered, struct outcome *out)
 {
-	struct send_state st = { .req = req, .started_ms = net_now_ms(), .msg = { .fd = -1 } };
+	struct send_state st = {
+		.req = req, .started_ms = net_now_ms(), .msg = { .fd = -1 }, .composed_fd = -1,
+	};
 	const struct message_options opts = {
-		.ignore_dots = req->ignore_dots,
+		.ignore_dots = req->ignore_dots || req->compose,
 		.read_recipients = req->read_recipients,
 		.on_headers = on_headers,
 		.ctx = &st,
@@ -544,7 +639,9 @@ int submit_message(const struct submit_request *req, bool *delivered, struct out
 	 * chosen once its headers are known (--read-envelope-from). */
 	if (!overrides_host(req->inv) && config_load(req->inv->config_file, &st.cfg, out) < 0)
 		goto done;
-	if (message_read(req->in_fd, &opts, &st.msg, out) < 0 ||
+	if (req->compose && compose_message(req->compose, &st.composed_fd, out) < 0)
+		goto done;
+	if (message_read(req->compose ? st.composed_fd : req->in_fd, &opts, &st.msg, out) < 0 ||
 	    envelope_finish_recipients(&st.env, req->read_recipients ? &st.msg.header_rcpts : NULL,
 	                               st.acct, out) < 0)
 		goto logged;
@@ -553,6 +650,8 @@ logged:
 	if (st.acct)
 		write_log(&st, out);
 done:
+	if (status_wanted(&st))
+		print_status(&st, out);
 	if (delivered)
 		*delivered = st.delivered;
 	if (st.lock)
@@ -561,6 +660,9 @@ done:
 	if (st.queue)
 		queue_close(st.queue);
 	message_free(&st.msg);
+	if (st.composed_fd >= 0)
+		close(st.composed_fd);
+	forget_refusals(&st);
 	envelope_free(&st.env);
 	headers_plan_free(&st.plan);
 	config_free(&st.cfg);

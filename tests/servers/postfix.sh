@@ -15,6 +15,11 @@
 #
 # Exports: PF_PORT PF_DIR PF_MAILDIR PF_LOG (and PF_CONF PF_QUEUE).
 #
+# One more address, PF_LATER_RCPT (later@example.test), is always deferred
+# at RCPT with "450 4.2.0 try again later", by a recipient access map that
+# comes before every permit, so authenticated sessions get it too: a
+# temporary failure on demand, just by sending to it.
+#
 # postfix_start_tls starts the same instance with TLS and SMTP AUTH, the way
 # a submission server runs: see its comment. The test PKI comes from pki.sh
 # and the SASL backend, a private Dovecot, from dovecot.sh.
@@ -27,6 +32,8 @@ PF_DAEMON_DIR=/usr/lib/postfix/sbin
 PF_POSTFIX=/usr/sbin/postfix
 # Maildirs belong to this unprivileged user (virtual delivery runs as it).
 PF_VUSER=nobody
+# The recipient every instance defers at RCPT (see the top of this file).
+PF_LATER_RCPT=later@example.test
 
 # postfix_start_with_account [MAIN.CF-LINE...]: check that postie is built,
 # start an instance (as postfix_start), and write $conf, a postie config
@@ -181,6 +188,9 @@ _pf_start() {
 		printf '%s@example.test %s/\n' "$_pf_user" "$_pf_user"
 	done >"$PF_CONF/vmailbox"
 	[ "${_pf_idn:-no}" = no ] || _pf_idn_mailboxes >>"$PF_CONF/vmailbox"
+	# A listed mailbox, so nothing but the access map decides its fate.
+	printf '%s later/\n' "$PF_LATER_RCPT" >>"$PF_CONF/vmailbox"
+	printf '%s 450 4.2.0 try again later\n' "$PF_LATER_RCPT" >"$PF_CONF/rcpt_access"
 	_pf_write_main_cf "$@"
 
 	# The port is free when chosen but may be taken before master binds it
@@ -193,7 +203,7 @@ _pf_start() {
 		# Postfix sleeps until a table file is a second old (it might still
 		# be being edited); backdating our files saves that time.
 		touch -t 200001010000 "$PF_CONF/main.cf" "$PF_CONF/master.cf" \
-			"$PF_CONF/vmailbox"
+			"$PF_CONF/vmailbox" "$PF_CONF/rcpt_access"
 		if "$PF_POSTFIX" -c "$PF_CONF" start >>"$PF_DIR/start.out" 2>&1; then
 			break
 		fi
@@ -259,6 +269,8 @@ _pf_write_main_cf() {
 		_pf_relay_restrictions=reject_unauth_destination
 		_pf_recipient_restrictions=
 	fi
+	# PF_LATER_RCPT's 450 comes first, whoever the client is.
+	_pf_recipient_restrictions="check_recipient_access texthash:$PF_CONF/rcpt_access${_pf_recipient_restrictions:+, $_pf_recipient_restrictions}"
 	# Everything is set here; nothing is read from /etc/postfix/main.cf.
 	cat >"$PF_CONF/main.cf" <<EOF
 compatibility_level = 3.6

@@ -25,9 +25,11 @@ static int parse(const char *line, struct invocation *inv, struct outcome *out)
 static int parse_argv(int argc, const char *const *args, struct invocation *inv,
                       struct outcome *out)
 {
-	static char *argv[16];
+	static char *argv[32];
 
-	for (int k = 0; k < argc && k < 15; k++)
+	if (argc > 31)
+		argc = 31;
+	for (int k = 0; k < argc; k++)
 		argv[k] = (char *)args[k];
 	argv[argc] = NULL;
 	outcome_clear(out);
@@ -489,8 +491,10 @@ static void test_help(void)
 		"-bm", "-bp", "-bs", "-bi", "-q", "-qI", "-S", "-P", "--check", "--version",
 		"--help", "--read-envelope-from", "--host=", "--tls[=]", "--fallback=",
 		"--source-ip=", "--tls-min-dh-prime-bits=", "-h N", "-L LABEL", "-X FILE",
+		"--subject=", "--body=", "--body-file=", "--attach=", "--header=", "--cc=",
+		"--bcc=", "--charset=", "--status-json", "--status-format=",
 	};
-	char text[8192];
+	char text[12288];
 	size_t len;
 	FILE *fp = tmpfile();
 
@@ -626,9 +630,68 @@ static void test_queue_options(void)
 	}
 }
 
+/* Composing from arguments: the texts, the lists in order, and the
+ * combinations that make no sense. */
+static void test_compose_options(void)
+{
+	struct invocation inv;
+	struct outcome out;
+	static const char *const full[] = {
+		"postie", "--subject", "Disk full", "--body=sda1 at 99%", "--attach", "/a.log",
+		"--cc", "c@x", "--attach=/b.bin;type=application/x-b", "--header", "X-A: 1",
+		"--bcc", "d@x", "--header=X-B: 2", "--charset", "utf-8", "--status-json", "r@x",
+	};
+	static const char *const bad[][4] = {
+		{ "postie", "--subject", "a", "--subject=b" },
+		{ "postie", "--body", "a", "--body-file=f" },
+		{ "postie", "--subject", "a", "-t" },
+		{ "postie", "--subject", "a", "-bs" },
+		{ "postie", "--status-json", "-bp", "" },
+		{ "sendmail", "--attach", "/etc/passwd", "r@x" },
+		{ "sendmail", "--body-file", "/etc/shadow", "r@x" },
+	};
+	static const char *const why[] = {
+		"--subject given twice", "--body and --body-file", "-t reads the recipients",
+		"cannot be combined with another mode", "cannot be combined with another mode",
+		"does not take --attach", "does not take --body-file",
+	};
+
+	is_int(parse_argv((int)COUNT(full), full, &inv, &out), 0, "a composing line parses");
+	ok(inv.compose, "composing");
+	is_str(inv.subject, "Disk full", "--subject TEXT");
+	is_str(inv.body, "sda1 at 99%", "--body=TEXT");
+	is_str(inv.charset, "utf-8", "--charset");
+	ok(inv.status_json, "--status-json");
+	is_int(inv.nattachments, 2, "two attachments");
+	is_str(inv.attachments[1], "/b.bin;type=application/x-b", "attachments in order, spec kept");
+	is_int(inv.nheaders, 2, "two header lines");
+	is_str(inv.headers[1], "X-B: 2", "--header=LINE");
+	ok(inv.ncc == 1 && strcmp(inv.cc[0], "c@x") == 0, "--cc");
+	ok(inv.nbcc == 1 && strcmp(inv.bcc[0], "d@x") == 0, "--bcc");
+	ok(inv.nrcpts == 1 && strcmp(inv.rcpts[0], "r@x") == 0, "the recipient argument");
+	cli_free(&inv);
+
+	is_int(parse("postie --status-json r@x", &inv, &out), 0, "--status-json alone");
+	ok(!inv.compose && inv.status_json, "--status-json does not compose");
+	cli_free(&inv);
+	is_int(parse("postie r@x", &inv, &out), 0, "no composing option");
+	ok(!inv.compose, "then the message comes from stdin");
+	cli_free(&inv);
+
+	for (size_t k = 0; k < COUNT(bad); k++) {
+		int argc = bad[k][3][0] ? 4 : 3;
+
+		is_int(parse_argv(argc, bad[k], &inv, &out), -1, "refused: %s %s %s", bad[k][1],
+		       bad[k][2], bad[k][3]);
+		ok(out.cls == OUTCOME_USAGE && strstr(out.text, why[k]), "  says why: %s", out.text);
+		cli_free(&inv);
+	}
+}
+
 int main(void)
 {
 	test_options();
+	test_compose_options();
 	test_combinations();
 	test_queue_options();
 	test_personality();

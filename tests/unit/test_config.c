@@ -174,6 +174,8 @@ static const struct {
 	  LABEL ":2: queue takes off, auto or on, not 'sometimes'" },
 	{ "log_format xml", "account a\nlog_format xml\n",
 	  LABEL ":2: log_format takes text or json, not 'xml'" },
+	{ "status_format yaml", "account a\nstatus_format yaml\n",
+	  LABEL ":2: status_format takes text or json, not 'yaml'" },
 	{ "fallback unknown", "account a\nfallback b nope\naccount b\n",
 	  LABEL ":2: fallback account 'nope' is not defined" },
 };
@@ -532,6 +534,7 @@ static const struct {
 	{ "fallback", "account b\naccount a\nfallback b\n", "a", "" },
 	{ "log_format json", "account a\nlog_format json\n", "a", "" },
 	{ "log_format text", "account a\nlog_format text\n", "a", "" },
+	{ "status_format json", "account a\nstatus_format json\n", "a", "" },
 	{ "stored-only settings are fine",
 	  "account a\ntls_trust_file system\ntls_certcheck off\nuser u\npassword p\n"
 	  "passwordeval pass x\ntls_starttls off\nqueue_dir /q\ntimeout off\n", "a", "" },

@@ -189,7 +189,7 @@ static void test_json_lines(const char *path)
 	       "\"rcpts\":[\"a@example.org\",\"b \\\"q\\\"@example.org\"],\"size\":1234,"
 	       "\"outcome\":\"sent\",\"queue_id\":null,\"exit\":0,\"exit_name\":\"EX_OK\",\"step\":null,"
 	       "\"smtp\":{\"code\":250,\"enhanced\":\"2.0.0\",\"text\":\"queued\\u000aas X1\"},"
-	       "\"message_id\":\"<id1@example.org>\",\"duration_ms\":42,\"error\":null}",
+	       "\"refused\":[],\"message_id\":\"<id1@example.org>\",\"duration_ms\":42,\"error\":null}",
 	       "json: the success object");
 
 	outcome_fail(&failure, OUTCOME_TEMPORARY, "connect", "cannot connect to %s: %s",
@@ -210,7 +210,7 @@ static void test_json_lines(const char *path)
 	       "\"port\":587,\"tls\":false,\"auth\":\"off\",\"user\":null,"
 	       "\"from\":\"caf\\ufffd@example.org\",\"rcpts\":[],\"size\":null,"
 	       "\"outcome\":\"failed\",\"queue_id\":null,\"exit\":75,\"exit_name\":\"EX_TEMPFAIL\",\"step\":\"connect\","
-	       "\"smtp\":null,\"message_id\":null,\"duration_ms\":42,"
+	       "\"smtp\":null,\"refused\":[],\"message_id\":null,\"duration_ms\":42,"
 	       "\"error\":\"cannot connect to smtp.example.org: Connection refused\"}",
 	       "json: the failure object");
 
@@ -231,6 +231,53 @@ static void test_json_lines(const char *path)
 	} else {
 		ok(1, "# SKIP python3 not installed");
 	}
+}
+
+/* --status-json: the same object without "time", refused recipients
+ * listed with their replies; no account gives null account, host, port. */
+static void test_status_object(const char *path)
+{
+	struct outcome failure;
+	const struct log_refusal refused[] = {
+		{ "a@example.org", 550, "5.1.1", "no \"such\" user" },
+		{ "b@example.org", 450, "", "later" },
+	};
+	struct log_record rec = {
+		.account = "work", .host = "h.example", .port = 25, .from = "me@example.org",
+		.rcpts = rcpts, .nrcpts = 1, .size = 10, .outcome = &failure, .duration_ms = 7,
+		.refused = refused, .nrefused = 2,
+	};
+	FILE *fp = fopen(path, "w+");
+	char line[2048] = "";
+
+	outcome_clear(&failure);
+	outcome_fail(&failure, OUTCOME_RCPT_REFUSED, "rcpt", "2 of 2 recipients refused");
+	rec.exit_status = outcome_exit_status(failure.cls);
+	is_int(log_print_json(fp, &rec), 0, "status: written");
+	rewind(fp);
+	ok(fgets(line, sizeof(line), fp) != NULL, "status: one line");
+	is_str(line,
+	       "{\"account\":\"work\",\"host\":\"h.example\",\"port\":25,\"tls\":false,"
+	       "\"auth\":\"off\",\"user\":null,\"from\":\"me@example.org\","
+	       "\"rcpts\":[\"a@example.org\"],\"size\":10,\"outcome\":\"failed\","
+	       "\"queue_id\":null,\"exit\":67,\"exit_name\":\"EX_NOUSER\",\"step\":\"rcpt\","
+	       "\"smtp\":null,\"refused\":[{\"rcpt\":\"a@example.org\",\"code\":550,"
+	       "\"enhanced\":\"5.1.1\",\"text\":\"no \\\"such\\\" user\"},"
+	       "{\"rcpt\":\"b@example.org\",\"code\":450,\"enhanced\":\"\",\"text\":\"later\"}],"
+	       "\"message_id\":null,\"duration_ms\":7,\"error\":\"2 of 2 recipients refused\"}\n",
+	       "status: the object, refusals included");
+	ok(fgets(line, sizeof(line), fp) == NULL, "status: nothing after the line");
+	fclose(fp);
+
+	fp = fopen(path, "w+");
+	rec = (struct log_record){ .size = -1, .outcome = &failure, .exit_status = 64 };
+	outcome_fail(&failure, OUTCOME_USAGE, "usage", "unknown option --x");
+	is_int(log_print_json(fp, &rec), 0, "status without an account: written");
+	rewind(fp);
+	ok(fgets(line, sizeof(line), fp) != NULL, "status without an account: one line");
+	ok(strstr(line, "{\"account\":null,\"host\":null,\"port\":null,") == line,
+	   "status without an account: account, host and port are null");
+	fclose(fp);
 }
 
 /* A message queued after a temporary failure: exit EX_OK, the queue id,
@@ -339,6 +386,7 @@ int main(void)
 	test_default_time(json_path);
 	test_queued_line(text_path);
 	test_escape();
+	test_status_object(json_path);
 	unlink(text_path);
 	unlink(json_path);
 	rmdir(dir);
