@@ -115,9 +115,11 @@ static struct session *open_with_fallback(struct flush_group *g, struct outcome 
 
 	outcome_clear(&first);
 	for (;;) {   /* bounded by the fallback list */
-		struct session *s = g->stale && acct == g->via
-		                    ? session_open_resuming(acct, g->stale, out)
-		                    : session_open(acct, out);
+		struct session *s;
+
+		outcome_clear(out);   /* no reply of an earlier server may stick to this try */
+		s = g->stale && acct == g->via ? session_open_resuming(acct, g->stale, out)
+		                               : session_open(acct, out);
 
 		if (s) {
 			g->via = acct;

@@ -506,7 +506,9 @@ int log_write_record(const char *path, const char *time_format, bool json,
 
 int log_print_json(FILE *fp, const struct log_record *rec)
 {
-	struct strbuf line = { .limit = RECORD_MAX };
+	/* No limit of its own: the caller was promised an object whatever
+	 * the outcome, and a record is bounded by the recipient limit. */
+	struct strbuf line = { .limit = 0 };
 	int rc = -1;
 
 	json_record(&line, NULL, rec);

@@ -127,7 +127,9 @@ bool smtp_last_delivered(const struct smtp_session *s)
 
 bool smtp_rcpt_reply(const struct smtp_session *s, size_t i, struct smtp_rcpt_reply *r)
 {
-	if (i >= s->nrcpt_status)
+	/* After a refused MAIL the RCPT replies (503 "need MAIL first" to a
+	 * pipelined group) say nothing about the recipients. */
+	if (i >= s->nrcpt_status || !s->mail_accepted)
 		return false;
 	r->code = s->rcpt_status[i].code;
 	r->enhanced = s->rcpt_status[i].enhanced;

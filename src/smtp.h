@@ -103,8 +103,8 @@ bool smtp_last_delivered(const struct smtp_session *s);
 
 /* The reply recipient `i` of the last transaction got: to its RCPT, or in
  * LMTP its verdict after the final dot when that came. false past the end
- * of the recipients (or before any transaction); code 0 when the
- * transaction stopped before its reply. The strings live until the next
+ * of the recipients, before any transaction, and when MAIL was refused;
+ * code 0 when the transaction stopped before its reply. The strings live until the next
  * transaction. */
 struct smtp_rcpt_reply {
 	int code;

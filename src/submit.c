@@ -34,6 +34,7 @@ struct send_state {
 	struct smtp_reply *final;     /* the server's last word on success */
 	bool delivered;               /* some recipient has the message */
 	const struct account *via;    /* the account that delivered (a fallback, maybe) */
+	const struct account *tried;  /* the account of the last attempt */
 	struct session *session;      /* open after a successful send, for the queue */
 	struct queue *queue;          /* open when the message is or may be queued */
 	struct queue_lock *lock;      /* held while a queued message is being sent */
@@ -309,10 +310,13 @@ static int deliver_via(struct send_state *st, const struct account *acct, struct
 		.partial = acct->partial_delivery && !st->req->all_or_nothing,
 		.lmtp = acct->protocol == PROTOCOL_LMTP,
 	};
-	struct session *session = session_open(acct, out);
+	struct session *session;
 	int result = -1;
 
-	if (!session)
+	/* What an earlier account's server said is not this one's. */
+	forget_refusals(st);
+	st->tried = acct;
+	if (!(session = session_open(acct, out)))
 		return -1;
 	if (session_send(session, &txn, out) == 0)
 		result = 0;
@@ -349,6 +353,7 @@ static int deliver(struct send_state *st, struct outcome *out)
 	const char *fallbacks = acct->fallback ? acct->fallback : "";
 
 	for (;;) {   /* bounded by the fallback list */
+		outcome_clear(out);   /* no reply of an earlier server may stick to this try */
 		if (deliver_via(st, acct, out) == 0) {
 			outcome_clear(out);   /* an earlier account's failure is history */
 			return 0;
@@ -383,11 +388,18 @@ static struct log_record make_record(const struct send_state *st, const struct o
 	};
 }
 
+/* The account a record is about: the one that delivered, else the one
+ * whose server had the last word, else the one chosen. */
+static const struct account *record_account(const struct send_state *st)
+{
+	return st->via ? st->via : st->tried ? st->tried : st->acct;
+}
+
 static void write_log(const struct send_state *st, const struct outcome *result)
 {
 	const struct log_record rec = make_record(st, result);
 
-	account_log(st->via ? st->via : st->acct, &rec);
+	account_log(record_account(st), &rec);
 }
 
 /* --status-json, or the account's status_format json. Before an account
@@ -414,7 +426,7 @@ static void print_status(const struct send_state *st, const struct outcome *resu
 	struct log_record rec = make_record(st, result);
 
 	if (st->acct)
-		account_fill_record(st->via ? st->via : st->acct, &rec);
+		account_fill_record(record_account(st), &rec);
 	if (log_print_json(stdout, &rec) < 0)
 		log_warning("cannot write the status to standard output");
 }
