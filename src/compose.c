@@ -9,7 +9,8 @@
  * the body copied or quoted-printable encoded from the spool, attachments
  * base64 encoded straight from their files. Memory stays flat whatever the
  * sizes. All encodings are mime.c's. The checks on the arguments, and the
- * parsing of --attach specs, are compose_check.c's. */
+ * parsing of --attach specs, are compose_check.c's; the header section is
+ * compose_header.c's. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE       /* mkostemp */
 #endif
@@ -27,7 +28,6 @@
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
-#include "address.h"
 #include "compose.h"
 #include "compose_internal.h"
 #include "mime.h"
@@ -41,6 +41,13 @@
 #define PREAMBLE "This is a MIME message with attachments.\r\n"
 
 /* ================================================================ files */
+
+/* A failure for want of system resources, not because of a file: the fix
+ * is elsewhere, so it is neither "no input" nor "cannot create". */
+static bool is_resource_error(int e)
+{
+	return e == EMFILE || e == ENFILE || e == ENOMEM || e == ENOBUFS;
+}
 
 static int temporary_file(const char *what, struct outcome *out)
 {
@@ -58,10 +65,13 @@ static int temporary_file(const char *what, struct outcome *out)
 	/* mkostemp makes it mode 0600; it loses its name at once, so nothing
 	 * is left behind whenever the run ends. */
 	fd = mkostemp(path, O_CLOEXEC);
-	if (fd < 0)
-		return outcome_fail(out, OUTCOME_CANT_CREATE, STEP,
-		                    "cannot create a file for the %s in %s: %s", what, dir,
-		                    strerror(errno));
+	if (fd < 0) {
+		int e = errno;
+
+		return outcome_fail(out, is_resource_error(e) ? OUTCOME_OS : OUTCOME_CANT_CREATE,
+		                    STEP, "cannot create a file for the %s in %s: %s", what, dir,
+		                    strerror(e));
+	}
 	if (unlink(path) < 0) {
 		int e = errno;
 
@@ -72,34 +82,49 @@ static int temporary_file(const char *what, struct outcome *out)
 	return fd;
 }
 
-/* Open an input file for reading: it must be a regular file. O_NONBLOCK
- * keeps a FIFO from hanging the open; it means nothing for a regular file.
- * Returns the fd, or -1 with errno. */
-static int open_regular(const char *path)
+/* Open an input for reading: a regular file, a pipe or FIFO (<(cmd)), or
+ * a character device (/dev/stdin). The open does not wait for a FIFO's
+ * writer (O_NONBLOCK, cleared at once so that reads wait for data as
+ * usual); a FIFO with no writer reads as empty. Returns the fd, or -1 with
+ * errno (EINVAL: some other kind of file). */
+static int open_input(const char *path)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK), flags, e;
 
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) < 0) {
-		int e = errno;
-
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
+	if (fstat(fd, &st) < 0)
+		goto fail;
+	if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode)) {
 		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
-		return -1;
+		goto fail;
 	}
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
+		goto fail;
 	return fd;
+fail:
+	e = errno;
+	close(fd);
+	errno = e;
+	return -1;
 }
 
 static const char *open_error(int e)
 {
-	return e == EINVAL ? "not a regular file" : strerror(e);
+	return e == EINVAL ? "not a regular file, pipe or character device" : strerror(e);
+}
+
+/* outcome_fail for an input `what` ("attachment", "body file") that did
+ * not open. */
+static int open_failed(const char *what, const char *path, int e, struct outcome *out)
+{
+	if (is_resource_error(e))
+		return outcome_fail(out, OUTCOME_OS, STEP, "cannot open %s %s: %s", what, path,
+		                    strerror(e));
+	return outcome_fail(out, OUTCOME_NO_INPUT, STEP, "cannot read %s %s: %s", what, path,
+	                    open_error(e));
 }
 
 /* read() until `size` bytes or the end; returns the count, -1 with errno. */
@@ -330,162 +355,6 @@ static void add_str(struct strbuf *b, const char *s)
 	strbuf_add(b, s, strlen(s));
 }
 
-/* Length of the last line of what `b` holds from `from` on. */
-static size_t tail_column(const struct strbuf *b, size_t from, size_t col)
-{
-	for (size_t i = b->len; i > from; i--)
-		if (b->data[i - 1] == '\n')
-			return b->len - i;
-	return col + (b->len - from);
-}
-
-/* A display name given in quotes is unquoted first (mime_phrase quotes or
- * encodes it again as it needs). Returns a malloc'd copy. */
-static char *display_name(const char *name, size_t len)
-{
-	char *copy = malloc(len + 1);
-	size_t o = 0;
-
-	if (!copy)
-		return NULL;
-	if (len >= 2 && name[0] == '"' && name[len - 1] == '"') {
-		size_t i;
-
-		for (i = 1; i < len - 1; i++) {
-			if (name[i] == '"')
-				break;
-			if (name[i] == '\\' && i + 1 < len - 1)
-				i++;
-			copy[o++] = name[i];
-		}
-		if (i == len - 1) {
-			copy[o] = '\0';
-			return copy;
-		}
-	}
-	memcpy(copy, name, len);
-	copy[len] = '\0';
-	return copy;
-}
-
-/* How many mailboxes the address parser finds in `arg`. */
-static size_t mailbox_count(const char *arg)
-{
-	struct address_list list = { 0 };
-	char err[128];
-	size_t n = 0;
-
-	if (address_list_parse(arg, strlen(arg), &list, err, sizeof(err)) == 0)
-		n = list.n;
-	address_list_free(&list);
-	return n;
-}
-
-/* One recipient as a header shows it: "Name <addr>" with the name as an
- * RFC 5322 phrase (encoded-words when not ASCII); anything else (a bare
- * address, a list in one argument) as given. */
-static int add_recipient(struct strbuf *b, const char *arg)
-{
-	size_t len = strlen(arg), name_len;
-	const char *lt;
-	char *name;
-	int rc;
-
-	while (len > 0 && (*arg == ' ' || *arg == '\t'))
-		arg++, len--;
-	while (len > 0 && (arg[len - 1] == ' ' || arg[len - 1] == '\t'))
-		len--;
-	lt = len > 0 && arg[len - 1] == '>' ? memrchr(arg, '<', len) : NULL;
-	if (!lt || lt == arg || mailbox_count(arg) != 1) {
-		strbuf_add(b, arg, len);
-		return 0;
-	}
-	name_len = (size_t)(lt - arg);
-	while (name_len > 0 && (arg[name_len - 1] == ' ' || arg[name_len - 1] == '\t'))
-		name_len--;
-	name = display_name(arg, name_len);
-	if (!name)
-		return -1;
-	rc = mime_phrase(b, name, strlen(name));
-	free(name);
-	if (rc < 0)
-		return -1;
-	strbuf_add(b, " ", 1);
-	strbuf_add(b, lt, len - (size_t)(lt - arg));
-	return 0;
-}
-
-/* "To: a, b, ...", folded between recipients at MIME_LINE_MAX. */
-static int add_address_field(struct strbuf *b, const char *field, char *const *args,
-                             size_t n, struct outcome *out)
-{
-	size_t col = strlen(field) + 2;
-
-	add_str(b, field);
-	add_str(b, ": ");
-	for (size_t i = 0; i < n; i++) {
-		struct strbuf one = { 0 };
-		size_t first;
-
-		if (add_recipient(&one, args[i]) < 0 || one.failed) {
-			strbuf_free(&one);
-			return outcome_fail(out, OUTCOME_INTERNAL, STEP,
-			                    "cannot write recipient '%.*s' in %s", SHOWN, args[i], field);
-		}
-		first = strcspn(one.data ? one.data : "", "\r");
-		if (i > 0 && col + 2 + first > MIME_LINE_MAX) {
-			add_str(b, ",\r\n ");
-			col = 1;
-		} else if (i > 0) {
-			add_str(b, ", ");
-			col += 2;
-		}
-		{
-			size_t from = b->len;
-
-			strbuf_add(b, one.data ? one.data : "", one.len);
-			col = tail_column(b, from, col);
-		}
-		strbuf_free(&one);
-	}
-	add_str(b, "\r\n");
-	return 0;
-}
-
-static int add_header_arguments(struct strbuf *b, const struct compose_request *req,
-                                struct outcome *out)
-{
-	for (size_t i = 0; i < req->nheaders; i++) {
-		char name[80];
-		struct header_arg h;
-
-		if (compose_header_split(req->headers[i], &h) < 0 || h.name_len >= sizeof(name))
-			return outcome_fail(out, OUTCOME_INTERNAL, STEP, "unchecked --header");
-		memcpy(name, h.name, h.name_len);
-		name[h.name_len] = '\0';
-		if (mime_unstructured_field(b, name, h.value, strlen(h.value)) < 0)
-			return outcome_fail(out, OUTCOME_INTERNAL, STEP, "cannot encode --header %s",
-			                    name);
-	}
-	return 0;
-}
-
-static int add_header_section(struct strbuf *b, const struct compose_request *req,
-                              struct outcome *out)
-{
-	if (req->nto && add_address_field(b, "To", req->to, req->nto, out) < 0)
-		return -1;
-	if (req->ncc && add_address_field(b, "Cc", req->cc, req->ncc, out) < 0)
-		return -1;
-	if (req->subject &&
-	    mime_unstructured_field(b, "Subject", req->subject, strlen(req->subject)) < 0)
-		return outcome_fail(out, OUTCOME_INTERNAL, STEP, "cannot encode the subject");
-	if (add_header_arguments(b, req, out) < 0)
-		return -1;
-	add_str(b, "MIME-Version: 1.0\r\n");
-	return 0;
-}
-
 static const char *body_encoding(const struct body_scan *s)
 {
 	if (s->longest > LINE_OCTETS_MAX)
@@ -554,6 +423,10 @@ static int add_attachment_fields(struct strbuf *b, const struct compose_request 
 		snprintf(type, sizeof(type), "%s", a->type);
 	else
 		mime_type_for_name(req->mime_types, a->filename, type, sizeof(type));
+	/* A .eml file is a message/rfc822, which must not be base64 (an
+	 * explicit ;type= of it is refused by compose_check). */
+	if (compose_type_is_composite(type))
+		snprintf(type, sizeof(type), "%s", "application/octet-stream");
 	add_str(b, "Content-Type: ");
 	add_str(b, type);
 	col = strlen("Content-Type: ") + strlen(type);
@@ -652,7 +525,7 @@ static int write_message(struct composition *c, struct outcome *out)
 	c->out_fd = temporary_file("composed message", out);
 	if (c->out_fd < 0)
 		return -1;
-	if (add_header_section(&c->buf, c->req, out) < 0)
+	if (compose_header_section(&c->buf, c->req, out) < 0)
 		return -1;
 	if (c->req->nattachments > 0) {
 		if (write_multipart(c, out) < 0)
@@ -681,16 +554,14 @@ static int open_inputs(struct composition *c, struct outcome *out)
 
 		if (compose_attachment_parse(req->attachments[i], a, out) < 0)
 			return -1;
-		a->fd = open_regular(a->path);
+		a->fd = open_input(a->path);
 		if (a->fd < 0)
-			return outcome_fail(out, OUTCOME_NO_INPUT, STEP, "cannot read attachment %s: %s",
-			                    a->path, open_error(errno));
+			return open_failed("attachment", a->path, errno, out);
 	}
 	if (req->body_file && strcmp(req->body_file, "-") != 0) {
-		c->body_file_fd = open_regular(req->body_file);
+		c->body_file_fd = open_input(req->body_file);
 		if (c->body_file_fd < 0)
-			return outcome_fail(out, OUTCOME_NO_INPUT, STEP, "cannot read body file %s: %s",
-			                    req->body_file, open_error(errno));
+			return open_failed("body file", req->body_file, errno, out);
 	} else if (req->body_file && req->body_fd < 0) {
 		return outcome_fail(out, OUTCOME_NO_INPUT, STEP,
 		                    "--body-file -: there is no standard input to read the body from");

@@ -102,8 +102,45 @@ static int check_subject(const char *subject, struct outcome *out)
 	return 0;
 }
 
-/* A recipient argument: clean text that the address parser reads as one
- * or more mailboxes. `what` is "recipient" or "--cc". */
+/* What compose_header.c can write of an argument the parser accepted: one
+ * "Name <address>" with any name (encoded), or text as given that is ASCII
+ * outside its addresses; names of at most DISPLAY_NAME_MAX octets; no run
+ * that no fold can break over ADDRESS_PIECE_MAX. */
+static int check_writable(const char *what, const char *arg, struct outcome *out)
+{
+	struct named_mailbox m;
+	struct address_scan scan;
+	int named = compose_named_mailbox(arg, &m);
+	size_t name_len = 0;
+
+	if (named < 0)
+		return compose_out_of_memory(out, STEP_USAGE);
+	if (named) {
+		name_len = strlen(m.name);
+		free(m.name);
+		compose_address_scan(m.angle, m.angle_len, &scan);
+	} else {
+		compose_address_scan(arg, strlen(arg), &scan);
+		name_len = scan.longest_name;
+	}
+	if (scan.non_ascii_name)
+		return outcome_fail(out, OUTCOME_USAGE, STEP_USAGE,
+		                    "%s '%.*s': give a non-ASCII name as one 'Name <address>' per "
+		                    "argument", what, SHOWN, arg);
+	if (name_len > DISPLAY_NAME_MAX)
+		return outcome_fail(out, OUTCOME_USAGE, STEP_USAGE,
+		                    "%s '%.*s...': a display name is longer than %d octets", what,
+		                    SHOWN, arg, DISPLAY_NAME_MAX);
+	if (scan.longest_piece > ADDRESS_PIECE_MAX)
+		return outcome_fail(out, OUTCOME_USAGE, STEP_USAGE,
+		                    "%s '%.*s...': over %d octets without a space, too long for a "
+		                    "header line", what, SHOWN, arg, ADDRESS_PIECE_MAX);
+	return 0;
+}
+
+/* A recipient argument (or the value of an address field): clean text
+ * that the address parser reads as one or more mailboxes, and that can be
+ * written. `what` is "recipient", "--cc" or "--header NAME". */
 static int check_recipient(const char *what, const char *arg, struct outcome *out)
 {
 	struct address_list list = { 0 };
@@ -124,7 +161,7 @@ static int check_recipient(const char *what, const char *arg, struct outcome *ou
 	if (n == 0)
 		return outcome_fail(out, OUTCOME_USAGE, STEP_USAGE,
 		                    "invalid %s '%.*s': no address in it", what, SHOWN, arg);
-	return 0;
+	return check_writable(what, arg, out);
 }
 
 /* ---- --header ---- */
@@ -181,6 +218,37 @@ static const struct owned_field *owned_field(const char *name, size_t len)
 	return NULL;
 }
 
+static bool is_ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return false;
+	return true;
+}
+
+/* The value as its kind of field needs it (compose_field_kind). */
+static int check_header_value(const char *arg, const struct header_arg *h,
+                              struct outcome *out)
+{
+	char what[SHOWN + 16];
+	int shown = (int)(h->name_len < SHOWN ? h->name_len : SHOWN);
+
+	switch (compose_field_kind(h->name, h->name_len)) {
+	case FIELD_ADDRESS:
+		snprintf(what, sizeof(what), "--header %.*s", shown, h->name);
+		return check_recipient(what, h->value, out);
+	case FIELD_STRUCTURED:
+		if (!is_ascii(h->value))
+			return outcome_fail(out, OUTCOME_USAGE, STEP_USAGE,
+			                    "--header '%.*s': %.*s is a structured field; its value "
+			                    "must be ASCII", SHOWN, arg, shown, h->name);
+		return 0;
+	case FIELD_UNSTRUCTURED:
+		break;
+	}
+	return 0;
+}
+
 static int check_header(const char *arg, struct outcome *out)
 {
 	const struct owned_field *owned;
@@ -212,10 +280,17 @@ static int check_header(const char *arg, struct outcome *out)
 	if (problem)
 		return outcome_fail(out, OUTCOME_USAGE, STEP_USAGE, "--header '%.*s': the value %s",
 		                    SHOWN, arg, problem);
-	return 0;
+	return check_header_value(arg, &h, out);
 }
 
 /* ---- --attach ---- */
+
+bool compose_type_is_composite(const char *type)
+{
+	return strncasecmp(type, "multipart/", 10) == 0 ||
+	       (strncasecmp(type, "message/", 8) == 0 &&
+	        strncasecmp(type, "message/global", 14) != 0);
+}
 
 void compose_attachment_free(struct attachment *a)
 {
@@ -311,6 +386,10 @@ static int attachment_check_parts(struct attachment *a, struct outcome *out)
 		return -1;
 	if (a->type && !media_type_valid(a->type, strlen(a->type)))
 		return attach_fail(a, out, "the type is not TYPE/SUBTYPE (e.g. ;type=text/csv)");
+	if (a->type && compose_type_is_composite(a->type))
+		return attach_fail(a, out, "a multipart or message type cannot be sent base64-encoded "
+		                   "(RFC 2046); leave out ;type= to send the file as "
+		                   "application/octet-stream");
 	if (a->filename && a->filename[0] == '\0')
 		return attach_fail(a, out, ";name= is empty");
 	if (!a->filename) {

@@ -20,6 +20,7 @@
 #include "message.h"
 
 #define FIELD_LINE_MAX 78         /* RFC 5322 2.1.1: SHOULD, CRLF excluded */
+#define ENCODED_LINE_MAX 76       /* RFC 2047 2: a line holding an encoded-word */
 #define MSGID_RANDOM_BYTES 16     /* 128 bits */
 
 /* ================================================================ text */
@@ -69,13 +70,14 @@ static int text_put_all(struct strbuf *t, const char *const *parts)
 }
 
 /* Append `field` (no final CRLF; it may hold CRLF SP folds already) and
- * CRLF, breaking before a space wherever a line would pass FIELD_LINE_MAX.
- * Only the first space of a run is a break point, so no line is blank; the
+ * CRLF, breaking before a space wherever a line would pass FIELD_LINE_MAX
+ * (ENCODED_LINE_MAX when the field holds encoded-words). Only the first space of a run is a break point, so no line is blank; the
  * space after "Name:" is none either (a break there gains nothing). */
 static int text_put_folded(struct strbuf *t, const char *field)
 {
 	const char *p = field;
 	size_t line = 0, segments = 0;
+	size_t max = strstr(field, "=?") ? ENCODED_LINE_MAX : FIELD_LINE_MAX;
 
 	while (*p) {
 		size_t word = 0;
@@ -94,7 +96,7 @@ static int text_put_folded(struct strbuf *t, const char *field)
 			word++;
 		if (word == 0)
 			word = 1;  /* a lone CR: not in our own text; keep it as it is */
-		if (p[0] == ' ' && segments > 1 && line > 0 && line + word > FIELD_LINE_MAX) {
+		if (p[0] == ' ' && segments > 1 && line > 0 && line + word > max) {
 			if (text_put(t, "\r\n", 2) < 0)
 				return -1;
 			line = 0;

@@ -1,7 +1,8 @@
 /* mime.h - the MIME pieces a composed message needs: RFC 2047 encoded-words
- * for header text, RFC 2231 parameters for file names, base64 (GnuTLS's) and
- * quoted-printable bodies (RFC 2045), media types from mime.types, and the
- * checks on what a caller hands us (UTF-8, field names).
+ * for header text, RFC 2231 parameters for file names (both in
+ * mime_header.c), base64 (GnuTLS's) and quoted-printable bodies (RFC 2045),
+ * media types from mime.types, and the checks on what a caller hands us
+ * (UTF-8, field names) (mime.c).
  *
  * Everything appends to a struct strbuf (strbuf.h); a builder checks
  * `failed` once at the end. Output lines end in CRLF. */
@@ -14,6 +15,7 @@
 #include "strbuf.h"
 
 #define MIME_LINE_MAX 78        /* where header fields are folded */
+#define MIME_WORD_LINE_MAX 76   /* RFC 2047 2: a line that holds an encoded-word */
 #define MIME_BASE64_LINE 76     /* base64 characters per body line */
 #define MIME_BASE64_CHUNK 57    /* input bytes per base64 body line */
 
@@ -39,26 +41,43 @@ bool mime_field_name_valid(const char *name, size_t len);
 
 /* ---- header fields ---- */
 
+/* Append text at column *col of a field's line (*col: its length so far),
+ * breaking (CRLF) before a run of spaces or tabs wherever the line would
+ * pass MIME_LINE_MAX; never before the first word, and never so that a
+ * line holds white space only. A word longer than a line stays whole.
+ * *col is updated. For text that needs no encoding (the caller knows). */
+void mime_folded_words(struct strbuf *out, size_t *col, const char *text, size_t len);
+
 /* Append "Name: value\r\n" for an unstructured field (Subject, Comments, an
  * X- field). Printable ASCII text is kept and folded at spaces to
  * MIME_LINE_MAX where it can be. Text with any other byte (it must be valid
  * UTF-8; tabs count as spaces), or text that would be read as an
  * encoded-word ("=?"), is written as RFC 2047 encoded-words of whole UTF-8
  * characters, charset UTF-8, "B" or "Q" whichever is shorter, each word at
- * most 75 characters, folded between words. Returns -1 only when `value` is
- * not valid UTF-8 (nothing is appended then). */
+ * most 75 characters, folded between words so that no line holding a word
+ * passes MIME_WORD_LINE_MAX. Returns -1 only when `value` is not valid
+ * UTF-8 (nothing is appended then). */
 int mime_unstructured_field(struct strbuf *out, const char *name, const char *value,
                             size_t len);
 
 /* Append a display name (an RFC 5322 phrase): as it is when it is atoms and
  * spaces, a quoted-string when printable ASCII with specials, else RFC 2047
- * encoded-words as above (folded with CRLF SP between words). -1 when it is
- * not valid UTF-8 or holds a control character. */
+ * encoded-words as above (folded with CRLF SP between words), sized for a
+ * name that follows "From: " (first word at most 70 characters, lines at
+ * most MIME_WORD_LINE_MAX); ASCII forms are not folded. -1 when it is not
+ * valid UTF-8 or holds a control character (nothing appended then). */
 int mime_phrase(struct strbuf *out, const char *name, size_t len);
 
-/* Append a MIME parameter "; name=value" (RFC 2045), quoted when needed;
- * a value that is not ASCII (valid UTF-8 required), or that would make an
- * over-long line, is written per RFC 2231 as name*=UTF-8''percent-encoded,
+/* The same at column *col of a field's line, updated: encoded-words sized
+ * to the room left (the first one moves to a new line when not even one
+ * character would fit), ASCII forms folded as mime_folded_words does. */
+int mime_phrase_at(struct strbuf *out, size_t *col, const char *name, size_t len);
+
+/* Append a MIME parameter "; name=value" (RFC 2045), quoted when it is not
+ * a token or holds '*', '\'' or '%' (RFC 2231's marks); a value that is not
+ * ASCII (valid UTF-8 required), holds "=?" (which readers would decode as
+ * RFC 2047 even in quotes), or would make an over-long line, is written per
+ * RFC 2231 as name*=UTF-8''percent-encoded,
  * split into name*0*=, name*1*= ... continuations on lines of their own.
  * Starts with ";\r\n " (a fold) instead of "; " when the current line
  * `*col` would pass MIME_LINE_MAX; `*col` is the length of the current
@@ -80,7 +99,9 @@ int mime_base64_lines(struct strbuf *out, const void *data, size_t len);
  * "=\r\n"); '=' and bytes outside printable ASCII are =XX; a space or tab
  * is encoded when it ends a line (including the end of input). A CR not
  * followed by LF is encoded as =0D. Decoding the output gives back exactly
- * the input. (A "." at a line start needs nothing: the wire dot-stuffs.)
+ * the input. A '-' that would start an output line is =2D, so that no line
+ * starts "--" and looks like a multipart boundary. (A "." at a line start
+ * needs nothing: the wire dot-stuffs.)
  * The fields are the encoder's own. */
 struct mime_qp {
 	size_t col;             /* characters on the current output line */

@@ -168,5 +168,64 @@ like "$stderr" "colour" "--attach ;type=...;colour=blue: stderr names the unknow
 is "$(postfix_transaction_count)" "$transactions" "bad --attach specs: no mail transaction"
 assert_no_mail dave
 
+# 5. A saved message (.eml, message/rfc822 in mime.types) may not be
+# base64-encoded as such (RFC 2046): it goes as application/octet-stream;
+# asked for by ;type=, it is a usage error. A name that looks like an
+# encoded-word, or holds RFC 2231's marks, reads back as it was given.
+printf 'Subject: old\r\n\r\nold message\r\n' >"$TEST_TMP/saved.eml"
+printf 'x\n' >"$TEST_TMP/odd.txt"
+run_postie /dev/null --subject 'Saved message' --body 'x' \
+	--attach "$TEST_TMP/saved.eml" --attach "$TEST_TMP/odd.txt;name==?utf-8?q?evil?=.txt" \
+	--attach "$TEST_TMP/odd.txt;name=%41*'.txt" -C "$conf" dave@example.test
+is "$status" 0 ".eml and odd names: exit status 0"
+wait_for_delivery dave 1
+ok $? ".eml and odd names: dave received it"
+latest dave "$TEST_TMP/got"
+parts=$(PYTHONIOENCODING=utf-8 python3 - "$TEST_TMP/got" <<'PY' 2>&1
+import sys, email, email.policy
+with open(sys.argv[1], "rb") as f:
+    msg = email.message_from_binary_file(f, policy=email.policy.default)
+for part in msg.iter_attachments():
+    print(part.get_content_type(), part.get_filename())
+PY
+)
+is "$parts" "application/octet-stream saved.eml
+$txt_type =?utf-8?q?evil?=.txt
+$txt_type %41*'.txt" \
+	".eml goes as application/octet-stream; odd names read back as given"
+transactions=$(postfix_transaction_count)
+run_postie /dev/null --subject 'Bad type' --body 'x' \
+	--attach "$TEST_TMP/saved.eml;type=message/rfc822" -C "$conf" dave@example.test
+is "$status" 64 "--attach ;type=message/rfc822: exit status 64 (EX_USAGE)"
+error_line "--attach ;type=message/rfc822: stderr is one 'postie: ' line"
+like "$stderr" "base64" "--attach ;type=message/rfc822: stderr says why"
+is "$(postfix_transaction_count)" "$transactions" "message/rfc822 refused: no mail transaction"
+
+# 6. --body-file and --attach read pipes and character devices, as
+# <(cmd) and /dev/stdin give them.
+printf 'from a pipe\n' >"$TEST_TMP/pipe-body"
+printf 'attached through a descriptor\n' >"$TEST_TMP/pipe-attachment"
+status=0
+cat "$TEST_TMP/pipe-attachment" | {
+	timeout 30 "$POSTIE" --subject 'Pipes' --body-file /dev/fd/3 \
+		--attach "/dev/stdin;name=piped.txt" -C "$conf" eve@example.test \
+		3<"$TEST_TMP/pipe-body" >"$TEST_TMP/stdout" 2>"$TEST_TMP/stderr"
+} || status=$?
+is "$status" 0 "--body-file /dev/fd/3, --attach /dev/stdin (a pipe): exit status 0"
+wait_for_delivery eve 1
+ok $? "pipes: eve received it"
+latest eve "$TEST_TMP/got"
+piped=$(PYTHONIOENCODING=utf-8 python3 - "$TEST_TMP/got" <<'PY' 2>&1
+import sys, email, email.policy
+with open(sys.argv[1], "rb") as f:
+    msg = email.message_from_binary_file(f, policy=email.policy.default)
+print(msg.get_body().get_content().strip())
+for part in msg.iter_attachments():
+    print(part.get_filename(), part.get_content().strip())
+PY
+)
+is "$piped" "from a pipe
+piped.txt attached through a descriptor" "pipes: the body and the attachment arrive"
+
 assert_queue_empty
 done_testing

@@ -59,5 +59,23 @@ wait_for_delivery alice 1
 ok $? "a present attachment: alice received it"
 is "$(queue_count)" 0 "a present attachment: the queue stays empty"
 
+# Out of file descriptors is not a missing file: 71 (EX_OSERR) with the
+# system's words, and nothing is sent.
+many=
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+	printf 'x\n' >"$TEST_TMP/many$i.txt"
+	many="$many --attach $TEST_TMP/many$i.txt"
+done
+transactions=$(postfix_transaction_count)
+status=0
+# shellcheck disable=SC2086 # $many is one word per argument (no spaces in TEST_TMP)
+(ulimit -n 16 && exec timeout 30 "$POSTIE" --subject 'Many' --body 'x' $many \
+	-C "$conf" alice@example.test) </dev/null >"$TEST_TMP/stdout" 2>"$TEST_TMP/stderr" ||
+	status=$?
+stderr=$(cat "$TEST_TMP/stderr")
+is "$status" 71 "out of file descriptors: exit status 71 (EX_OSERR)"
+like "$stderr" "Too many open files" "out of file descriptors: stderr gives the system's words"
+is "$(postfix_transaction_count)" "$transactions" "out of file descriptors: no mail transaction"
+
 assert_queue_empty
 done_testing

@@ -153,5 +153,55 @@ PY
 )
 is "$decoded" "" "no 8BITMIME: the body decodes to exactly the UTF-8 text"
 
+# 7. A non-ASCII name that is not one "Name <address>" argument (inside a
+# list, or a comment) cannot be encoded safely: 64, nothing sent. The same
+# name alone in its argument goes out encoded (section 2).
+transactions=$(postfix_transaction_count)
+run_postie /dev/null --subject 'list' --body 'x' -C "$conf" \
+	'dave@example.test, Bé <carol@example.test>'
+is "$status" 64 "non-ASCII name inside a list: exit status 64 (EX_USAGE)"
+error_line "non-ASCII name inside a list: stderr is one 'postie: ' line"
+like "$stderr" "one 'Name <address>' per argument" \
+	"non-ASCII name inside a list: stderr says how to give it"
+run_postie /dev/null --subject 'comment' --body 'x' -C "$conf" '(Jörg) dave@example.test'
+is "$status" 64 "non-ASCII comment: exit status 64 (EX_USAGE)"
+run_postie /dev/null --subject 'reply' --body 'x' -C "$conf" \
+	--header 'Reply-To: a@example.test, Jö <b@example.test>' dave@example.test
+is "$status" 64 "non-ASCII name inside a Reply-To list: exit status 64 (EX_USAGE)"
+run_postie /dev/null --subject 'irt' --body 'x' -C "$conf" \
+	--header 'In-Reply-To: <Jörg@example.test>' dave@example.test
+is "$status" 64 "non-ASCII In-Reply-To (a structured field): exit status 64 (EX_USAGE)"
+is "$(postfix_transaction_count)" "$transactions" "refused names: no mail transaction"
+assert_no_mail dave
+
+# 8. Structured --header fields keep their structure: Reply-To's name is
+# encoded and its address readable; In-Reply-To passes unchanged. Every
+# header line with an encoded-word is at most 76 (RFC 2047). (The server
+# was started afresh in section 6: alice has no mail yet.)
+long_subject=$(printf '%0100d' 0 | sed 's/0/é/g')
+run_postie /dev/null --subject "$long_subject" --body 'x' -C "$conf" \
+	--header 'Reply-To: Jörg Müller <bob@example.test>' \
+	--header 'In-Reply-To: <abc=?def@x.example>' alice@example.test
+is "$status" 0 "Reply-To and In-Reply-To: exit status 0"
+wait_for_delivery alice 1
+ok $? "Reply-To and In-Reply-To: alice received it"
+latest alice "$TEST_TMP/got"
+header_ascii "Reply-To and In-Reply-To" "$TEST_TMP/got"
+is "$(message_field "$TEST_TMP/got" In-Reply-To)" "<abc=?def@x.example>" \
+	"In-Reply-To arrives unchanged"
+reply_to=$(PYTHONIOENCODING=utf-8 python3 - "$TEST_TMP/got" <<'PY' 2>&1
+import sys, email, email.policy
+with open(sys.argv[1], "rb") as f:
+    msg = email.message_from_binary_file(f, policy=email.policy.default)
+a = msg["Reply-To"].addresses
+print(len(a), a[0].display_name, a[0].addr_spec)
+PY
+)
+is "$reply_to" "1 Jörg Müller bob@example.test" \
+	"Reply-To: one address, the name decoded, the address readable"
+is "$(py_field "$TEST_TMP/got" Subject)" "$long_subject" "a 100-character subject decodes back"
+long=$(sed -n '/^$/q; p' "$TEST_TMP/got" | grep '=?' | awk 'length($0) > 76' | head -n 3)
+is "$long" "" "no header line with an encoded-word over 76 octets"
+
 assert_queue_empty
 done_testing

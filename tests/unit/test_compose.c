@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -977,6 +978,451 @@ static void test_folding(void)
 	free(msg);
 }
 
+
+/* ---- review fixes: names, field kinds, line lengths, types, inputs ---- */
+
+/* Compose with `to` and `headers`; on success the header section. */
+static char *compose_header_section(char **to, size_t nto, char **headers, size_t nheaders,
+                                    struct outcome *out)
+{
+	struct compose_request req = request();
+	const char *body;
+	char *msg, *h;
+	size_t len;
+
+	req.to = to;
+	req.nto = nto;
+	req.headers = headers;
+	req.nheaders = nheaders;
+	req.body = "x\n";
+	if (compose(&req, out, &msg, &len) < 0)
+		return NULL;
+	h = header_section(msg, &body);
+	free(msg);
+	return h;
+}
+
+/* Every line at most 998, at most 76 when it holds "=?", else at most 78. */
+static bool header_lines_fit(const char *h)
+{
+	while (*h) {
+		const char *crlf = strstr(h, "\r\n");
+		size_t len = crlf ? (size_t)(crlf - h) : strlen(h);
+		char *line = strndup(h, len);
+		bool fits = len <= (strstr(line, "=?") ? 76u : 78u);
+
+		free(line);
+		if (!fits)
+			return false;
+		h += len + (crlf ? 2 : 0);
+	}
+	return true;
+}
+
+static void test_non_ascii_names(void)
+{
+	static const char *const refused[] = {
+		"a@b.example, B\xc3\xa9 <d@e.example>",
+		"(J\xc3\xb6rg) a@b.example",
+		"a@b.example (J\xc3\xb6rg)",
+		"\"J\xc3\xb6rg\" <a@b.example>, c@d.example",
+		"Gr\xc3\xbcppe: a@b.example;",
+		"J\xc3\xb6rg <a(\xc3\xa9)@b.example>",
+	};
+	static const char *const accepted[] = {
+		"j\xc3\xb6rg@example.org",
+		"\"j\xc3\xb6 rg\"@example.org",
+		"J\xc3\xb6rg <j\xc3\xb6rg@b\xc3\xbc" "cher.example>",
+		"a@b.example, <j\xc3\xb6rg@example.org>",
+		"Ops (Berlin) <ops@example.org>, x@example.org",
+	};
+	char *arg[1];
+	struct outcome out;
+
+	for (size_t i = 0; i < COUNT(refused); i++) {
+		struct compose_request req = request();
+
+		arg[0] = (char *)refused[i];
+		req.to = arg;
+		req.nto = 1;
+		outcome_clear(&out);
+		is_int(compose_check(&req, &out), -1, "refused: non-ASCII name in '%s'", refused[i]);
+		ok(out.cls == OUTCOME_USAGE &&
+		   strstr(out.text, "give a non-ASCII name as one 'Name <address>' per argument"),
+		   "usage error: %s", shown(out.text));
+		req.to = NULL;
+		req.nto = 0;
+		req.cc = arg;
+		req.ncc = 1;
+		outcome_clear(&out);
+		is_int(compose_check(&req, &out), -1, "--cc refused too");
+		ok(strncmp(out.text, "--cc '", 6) == 0, "--cc named: %s", shown(out.text));
+	}
+	for (size_t i = 0; i < COUNT(accepted); i++) {
+		char *h;
+
+		arg[0] = (char *)accepted[i];
+		h = compose_header_section(arg, 1, NULL, 0, &out);
+		ok(h != NULL, "accepted: '%s'", accepted[i]);
+		if (!h)
+			printf("# %s\n", shown(out.text));
+		free(h);
+	}
+	/* One "Name <address>": the name is encoded, the address as given. */
+	arg[0] = "J\xc3\xb6rg <j\xc3\xb6rg@b\xc3\xbc" "cher.example>";
+	{
+		char *h = compose_header_section(arg, 1, NULL, 0, &out);
+
+		ok(h && strncmp(h, "To: =?UTF-8?", 12) == 0 &&
+		   strstr(h, "?= <j\xc3\xb6rg@b\xc3\xbc" "cher.example>\r\n"),
+		   "the name encoded, the address kept: %s", h ? shown(h) : "");
+		free(h);
+	}
+}
+
+static void test_long_names(void)
+{
+	char name[1600], arg1[1700], list[4000];
+	char *arg[2];
+	struct outcome out;
+	struct compose_request req = request();
+	char *h;
+	size_t i;
+
+	/* 1500 octets of "Aa Aa ...": refused, like -F over 256. */
+	for (i = 0; i < 500; i++)
+		memcpy(name + 3 * i, "Aa ", 3);
+	name[1499] = '\0';
+	snprintf(arg1, sizeof(arg1), "%s <a@b.example>", name);
+	arg[0] = arg1;
+	req.to = arg;
+	req.nto = 1;
+	outcome_clear(&out);
+	is_int(compose_check(&req, &out), -1, "a 1500-octet display name is refused");
+	ok(out.cls == OUTCOME_USAGE && strstr(out.text, "a display name is longer than 256 octets"),
+	   "usage error: %s", shown(out.text));
+	snprintf(arg1, sizeof(arg1), "x@y.example, %s <a@b.example>", name);
+	outcome_clear(&out);
+	is_int(compose_check(&req, &out), -1, "... also inside a list");
+	/* 256 octets: folded at its spaces. */
+	name[256] = '\0';
+	name[255] = 'A';
+	snprintf(arg1, sizeof(arg1), "%s <a@b.example>", name);
+	arg[1] = "Zz Zz Zz Zz Zz Zz Zz Zz Zz Zz Zz Zz Zz Zz Zz Zz Zz Zz Zz Zz Zz Zz Zz <z@b.example>";
+	h = compose_header_section(arg, 2, NULL, 0, &out);
+	ok(h && header_lines_fit(h), "a 256-octet name is folded within 78");
+	ok(h && strstr(h, "\r\n Aa") != NULL, "... at its spaces");
+	free(h);
+	/* A list in one argument with no spaces: folded after its commas. */
+	list[0] = '\0';
+	for (i = 0; i < 150; i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%sr%zu@example.org",
+		         i ? "," : "", i);
+	arg[0] = list;
+	h = compose_header_section(arg, 1, NULL, 0, &out);
+	ok(h && header_lines_fit(h), "a 3000-octet list without spaces is folded within 78");
+	ok(h && strstr(h, ",\r\n r") != NULL, "... after its commas");
+	free(h);
+	/* A run that no fold can break, longer than a line can hold. */
+	memset(list, 'a', 950);
+	strcpy(list + 950, "@example.org");
+	outcome_clear(&out);
+	req.to = arg;
+	req.nto = 1;
+	is_int(compose_check(&req, &out), -1, "a 962-octet address is refused");
+	ok(out.cls == OUTCOME_USAGE && strstr(out.text, "without a space"),
+	   "usage error: %s", shown(out.text));
+}
+
+static void test_header_kinds(void)
+{
+	char *to[] = { "a@example.org" };
+	char refs[600];
+	char *headers[8];
+	struct outcome out;
+	struct strbuf want = { 0 };
+	char *h;
+
+	headers[0] = "Reply-To: J\xc3\xb6rg M\xc3\xbcller <j@x.example>";
+	headers[1] = "In-Reply-To: <abc=?def@x.example>";
+	headers[2] = "X-Note: J\xc3\xb6rg <j@x.example>";
+	headers[3] = "Keywords: f\xc3\xbcr";
+	headers[4] = "list-unsubscribe: <mailto:u@x.example>";
+	headers[5] = "Sender: \"Doe, J\" <d@x.example>";
+	refs[0] = '\0';
+	strcat(refs, "References:");
+	for (int i = 0; i < 12; i++)
+		snprintf(refs + strlen(refs), sizeof(refs) - strlen(refs),
+		         " <message.%d.abcdefgh@example.org>", i);
+	headers[6] = refs;
+	h = compose_header_section(to, 1, headers, 7, &out);
+	ok(h != NULL, "address, structured and unstructured --header fields compose");
+	if (!h) {
+		printf("# %s\n", shown(out.text));
+		return;
+	}
+	strbuf_add(&want, "Reply-To: ", 10);
+	mime_phrase(&want, "J\xc3\xb6rg M\xc3\xbcller", strlen("J\xc3\xb6rg M\xc3\xbcller"));
+	strbuf_add(&want, " <j@x.example>\r\n", 16);
+	ok(strstr(h, want.data) != NULL, "Reply-To: the name encoded, the address kept");
+	ok(strstr(h, "\r\nIn-Reply-To: <abc=?def@x.example>\r\n") != NULL,
+	   "In-Reply-To passes unchanged");
+	ok(strstr(h, "\r\nX-Note: =?UTF-8?") != NULL, "X-Note is unstructured: encoded");
+	ok(strstr(h, "\r\nKeywords: =?UTF-8?") != NULL, "Keywords is unstructured: encoded");
+	ok(strstr(h, "\r\nlist-unsubscribe: <mailto:u@x.example>\r\n") != NULL,
+	   "List-* passes unchanged");
+	ok(strstr(h, "\r\nSender: \"Doe, J\" <d@x.example>\r\n") != NULL,
+	   "Sender: a quoted name stays quoted");
+	ok(strstr(h, "\r\nReferences: <message.0.") != NULL &&
+	   strstr(h, ">\r\n <message.") != NULL, "References folded at spaces");
+	ok(header_lines_fit(h), "all lines fit");
+	free(h);
+	strbuf_free(&want);
+
+	{
+		static const struct refusal refusals[] = {
+			{ "Reply-To: a@b.example, J\xc3\xb6 <c@d.example>",
+			  "--header Reply-To 'a@b.example, J\xc3\xb6 <c@d.example>': give a non-ASCII name" },
+			{ "Mail-Followup-To: (J\xc3\xb6rg) a@b.example", "give a non-ASCII name" },
+			{ "Reply-To: not an address", "invalid --header Reply-To" },
+			{ "In-Reply-To: <J\xc3\xb6rg@x.example>",
+			  "In-Reply-To is a structured field; its value must be ASCII" },
+			{ "List-Id: Liste f\xc3\xbcr <x.y.example>", "List-Id is a structured field" },
+		};
+
+		for (size_t i = 0; i < COUNT(refusals); i++) {
+			struct compose_request req = request();
+
+			headers[0] = (char *)refusals[i].header;
+			req.headers = headers;
+			req.nheaders = 1;
+			outcome_clear(&out);
+			is_int(compose_check(&req, &out), -1, "refused: --header '%s'", refusals[i].header);
+			ok(out.cls == OUTCOME_USAGE && strstr(out.text, refusals[i].text),
+			   "usage error: %s", shown(out.text));
+		}
+	}
+}
+
+static void test_encoded_line_length(void)
+{
+	struct compose_request req = request();
+	char subject[300], name[400], arg1[500];
+	char *to[2];
+	struct outcome out;
+	const char *body;
+	char *msg, *h;
+	size_t len;
+
+	subject[0] = name[0] = '\0';
+	for (int i = 0; i < 100; i++)
+		strcat(subject, "\xc3\xa9");
+	for (int i = 0; i < 8; i++)
+		strcat(name, "J\xc3\xb6rg M\xc3\xbcller-L\xc3\xbc" "denscheid ");
+	strcat(name, "Z");
+	snprintf(arg1, sizeof(arg1), "%s <jm@example.org>", name);
+	to[0] = "a@example.org";
+	to[1] = arg1;
+	req.to = to;
+	req.nto = 2;
+	req.subject = subject;
+	req.body = "x\n";
+	is_int(compose(&req, &out, &msg, &len), 0, "long encoded subject and name compose");
+	h = msg ? header_section(msg, &body) : NULL;
+	ok(h && header_lines_fit(h), "lines with encoded-words are at most 76");
+	ok(h && strstr(h, "?= <jm@example.org>\r\nSubject: =?UTF-8?"),
+	   "the address follows the name's last word");
+	if (h && !header_lines_fit(h))
+		printf("# %s\n", shown(h));
+	free(h);
+	free(msg);
+}
+
+static void test_composite_types(void)
+{
+	const char *types = "message/rfc822 eml\nmultipart/mixed mixed\nmessage/global u8msg\n";
+	char *attach[3];
+	char specs[3][600];
+	char *to[] = { "a@example.org" };
+	struct compose_request req = request();
+	struct outcome out;
+	const char *body;
+	char *msg, *h;
+	size_t len;
+
+	req.mime_types = fixture("composite.types", types, strlen(types));
+	snprintf(specs[0], sizeof(specs[0]), "%s", fixture("saved.eml", "Subject: x\r\n\r\nx\r\n", 17));
+	snprintf(specs[1], sizeof(specs[1]), "%s", fixture("parts.mixed", "x", 1));
+	snprintf(specs[2], sizeof(specs[2]), "%s", fixture("intl.u8msg", "x", 1));
+	for (int i = 0; i < 3; i++)
+		attach[i] = specs[i];
+	req.to = to;
+	req.nto = 1;
+	req.attachments = attach;
+	req.nattachments = 3;
+	is_int(compose(&req, &out, &msg, &len), 0, ".eml and multipart files attach");
+	h = msg ? header_section(msg, &body) : NULL;
+	ok(msg && strstr(body, "Content-Type: application/octet-stream; name=saved.eml\r\n"),
+	   "a message/rfc822 file goes as application/octet-stream");
+	ok(msg && strstr(body, "Content-Type: application/octet-stream; name=parts.mixed\r\n"),
+	   "a multipart file goes as application/octet-stream");
+	ok(msg && strstr(body, "Content-Type: message/global; name=intl.u8msg\r\n"),
+	   "message/global may be base64 (RFC 6532): kept");
+	ok(msg && !strstr(body, "message/rfc822") && !strstr(body, "multipart/mixed;"),
+	   "no base64 message/rfc822 or multipart part");
+	free(h);
+	free(msg);
+
+	{
+		static const char *const explicit[] = { ";type=message/rfc822", ";type=Multipart/Mixed",
+		                                        ";type=message/partial" };
+
+		for (size_t i = 0; i < COUNT(explicit); i++) {
+			snprintf(specs[0], sizeof(specs[0]), "%s%s", fixture("m.eml", "x", 1), explicit[i]);
+			req.nattachments = 1;
+			outcome_clear(&out);
+			is_int(compose_check(&req, &out), -1, "refused: %s", explicit[i]);
+			ok(out.cls == OUTCOME_USAGE &&
+			   strstr(out.text, "a multipart or message type cannot be sent base64-encoded"),
+			   "usage error: %s", shown(out.text));
+		}
+	}
+}
+
+static void test_parameter_values(void)
+{
+	char spec[2][600];
+	char *attach[2];
+	char *to[] = { "a@example.org" };
+	struct compose_request req = request();
+	struct outcome out;
+	char *msg;
+	size_t len;
+
+	snprintf(spec[0], sizeof(spec[0]), "%s;name==?utf-8?q?evil?=.txt", fixture("e.txt", "x", 1));
+	snprintf(spec[1], sizeof(spec[1]), "%s;name=%%41*'.txt", fixture("p.txt", "x", 1));
+	attach[0] = spec[0];
+	attach[1] = spec[1];
+	req.to = to;
+	req.nto = 1;
+	req.attachments = attach;
+	req.nattachments = 2;
+	is_int(compose(&req, &out, &msg, &len), 0, "odd attachment names compose");
+	ok(msg && strstr(msg, "; name*=UTF-8''%3D%3Futf-8%3Fq%3Fevil%3F%3D.txt\r\n") &&
+	   !strstr(msg, "\"=?utf-8"), "a name holding \"=?\" is written RFC 2231");
+	ok(msg && strstr(msg, "; filename=\"%41*'.txt\"\r\n"), "a name holding %%, * or ' is quoted");
+	free(msg);
+}
+
+static void test_out_of_descriptors(void)
+{
+	char specs[12][600];
+	char *attach[12];
+	char *to[] = { "a@example.org" };
+	struct compose_request req = request();
+	struct rlimit old, low;
+	struct outcome out;
+	char *msg;
+	size_t len;
+	int lowest = dup(0);
+
+	for (int i = 0; i < 12; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "fd%d.txt", i);
+		snprintf(specs[i], sizeof(specs[i]), "%s", fixture(name, "x", 1));
+		attach[i] = specs[i];
+	}
+	req.to = to;
+	req.nto = 1;
+	req.attachments = attach;
+	req.nattachments = 12;
+	if (lowest < 0 || getrlimit(RLIMIT_NOFILE, &old) < 0) {
+		ok(0, "cannot set up the descriptor limit");
+		return;
+	}
+	close(lowest);
+	low = old;
+	low.rlim_cur = (rlim_t)lowest + 6;
+	setrlimit(RLIMIT_NOFILE, &low);
+	is_int(compose(&req, &out, &msg, &len), -1, "12 attachments under a limit of 6 free fds");
+	setrlimit(RLIMIT_NOFILE, &old);
+	is_int(out.cls, OUTCOME_OS, "out of descriptors: OUTCOME_OS, not no-input");
+	ok(strstr(out.text, strerror(EMFILE)) != NULL, "the system's text: %s", shown(out.text));
+	free(msg);
+}
+
+static void test_pipes_and_devices(void)
+{
+	char *to[] = { "a@example.org" };
+	struct compose_request req = request();
+	struct outcome out;
+	const char *body;
+	char *msg, *h;
+	size_t len;
+	char path[600], fifo[600], spec[700];
+	char *attach[1];
+	int fds[2], reader, writer;
+
+	req.to = to;
+	req.nto = 1;
+	/* --body-file <(cmd): a pipe behind /dev/fd/N. */
+	if (pipe(fds) < 0 || write(fds[1], "from a pipe\n", 12) != 12) {
+		printf("Bail out! pipe\n");
+		exit(1);
+	}
+	close(fds[1]);
+	snprintf(path, sizeof(path), "/dev/fd/%d", fds[0]);
+	req.body_file = path;
+	is_int(compose(&req, &out, &msg, &len), 0, "--body-file /dev/fd/N (a pipe) composes");
+	h = msg ? header_section(msg, &body) : NULL;
+	ok(msg && strcmp(body, "from a pipe\r\n") == 0, "the pipe's text is the body");
+	free(h);
+	free(msg);
+	close(fds[0]);
+
+	/* A named FIFO with a writer that has written and gone. */
+	snprintf(fifo, sizeof(fifo), "%s/body.fifo", tmpdir);
+	if (mkfifo(fifo, 0600) < 0) {
+		printf("Bail out! mkfifo\n");
+		exit(1);
+	}
+	reader = open(fifo, O_RDONLY | O_NONBLOCK);     /* keeps the data in the FIFO */
+	writer = open(fifo, O_WRONLY);
+	if (reader < 0 || writer < 0 || write(writer, "via fifo\n", 9) != 9) {
+		printf("Bail out! fifo\n");
+		exit(1);
+	}
+	close(writer);
+	req.body_file = fifo;
+	is_int(compose(&req, &out, &msg, &len), 0, "--body-file FIFO composes");
+	h = msg ? header_section(msg, &body) : NULL;
+	ok(msg && strcmp(body, "via fifo\r\n") == 0, "the FIFO's text is the body");
+	free(h);
+	free(msg);
+	close(reader);
+	/* No writer at all: no wait, an empty body. */
+	alarm(20);
+	is_int(compose(&req, &out, &msg, &len), 0, "a FIFO without a writer does not hang");
+	alarm(0);
+	free(msg);
+
+	/* A character device, as an attachment and as the body. */
+	req.body_file = "/dev/null";
+	snprintf(spec, sizeof(spec), "/dev/null;name=empty.txt");
+	attach[0] = spec;
+	req.attachments = attach;
+	req.nattachments = 1;
+	is_int(compose(&req, &out, &msg, &len), 0, "/dev/null as body file and attachment");
+	free(msg);
+	req.attachments = NULL;
+	req.nattachments = 0;
+	req.body_file = tmpdir;
+	is_int(compose(&req, &out, &msg, &len), -1, "a directory is still refused");
+	ok(out.cls == OUTCOME_NO_INPUT && strstr(out.text, strerror(EISDIR)),
+	   "directory: %s", shown(out.text));
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/test_compose.XXXXXX";
@@ -1006,6 +1452,14 @@ int main(void)
 	test_other_refusals();
 	test_accepted();
 	test_folding();
+	test_non_ascii_names();
+	test_long_names();
+	test_header_kinds();
+	test_encoded_line_length();
+	test_composite_types();
+	test_parameter_values();
+	test_out_of_descriptors();
+	test_pipes_and_devices();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)
 		printf("# could not remove %s\n", tmpdir);

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE       /* mkstemp */
 #endif
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -404,6 +405,73 @@ static void test_long_lines(void)
 	free(msg);
 }
 
+/* Lines that are a delimiter of boundary `b` (RFC 2046 5.1.1: "--b" or
+ * "--b--", then only white space). */
+static size_t delimiter_lines(const char *text, size_t len, const char *b)
+{
+	size_t n = 0, blen = strlen(b);
+	const char *p = text, *end = text + len;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *q = p + 2 + blen;
+
+		if (!eol)
+			eol = end;
+		if (eol - p >= (ptrdiff_t)(2 + blen) && p[0] == '-' && p[1] == '-' &&
+		    memcmp(p + 2, b, blen) == 0) {
+			if (q + 2 <= eol && q[0] == '-' && q[1] == '-')
+				q += 2;
+			while (q < eol && (*q == ' ' || *q == '\t' || *q == '\r'))
+				q++;
+			if (q == eol)
+				n++;
+		}
+		p = eol + 1;
+	}
+	return n;
+}
+
+/* A body line ending in "--b" where the encoder puts a soft break, in a
+ * multipart whose boundary is the plain word "b": the new line must not
+ * start "--b" and so become a delimiter (a part injected). */
+static void test_dash_at_soft_break(void)
+{
+	char msg[1024], line[128];
+	struct result r;
+
+	memset(line, 'a', 75);
+	strcpy(line + 75, "--b");
+	snprintf(msg, sizeof(msg),
+	         TOP "MIME-Version: 1.0\r\n"
+	         "Content-Type: multipart/mixed; boundary=b\r\n"
+	         "\r\n"
+	         "--b\r\n"
+	         "Content-Type: text/plain; charset=utf-8\r\n"
+	         "\r\n"
+	         UTF8_TEXT "\r\n%s\r\n"
+	         "--b\r\n"
+	         "Content-Type: text/plain\r\n"
+	         "\r\n"
+	         "second\r\n"
+	         "--b--\r\n", line);
+	r = run(msg);
+	is_converted(&r, "a dash at a soft break");
+	is_int(delimiter_lines(msg, strlen(msg), "b"), 3, "the message has three delimiter lines");
+	is_int(r.text ? delimiter_lines(r.text, r.len, "b") : 0, 3,
+	       "a dash at a soft break: still three delimiter lines (the part count unchanged)");
+	ok(r.text && strstr(r.text, "=\r\n=2D-b\r\n") != NULL,
+	   "a dash at a soft break: the new line starts =2D");
+	{
+		char want[256];
+
+		snprintf(want, sizeof(want), UTF8_TEXT "\r\n%s", line);
+		decodes_to(&r, "quoted-printable\r\n\r\n", "\r\n--b\r\n", want, strlen(want),
+		           "a dash at a soft break");
+	}
+	free_result(&r);
+}
+
 int main(void)
 {
 	test_single_part();
@@ -414,5 +482,6 @@ int main(void)
 	test_7bit_message();
 	test_missing_close();
 	test_long_lines();
+	test_dash_at_soft_break();
 	return tap_done();
 }

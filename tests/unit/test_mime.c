@@ -254,7 +254,8 @@ static void check_encoded_field(const char *what, const char *f, const char *nam
 	words = decode_words(f + prefix, &text);
 	ok(words > 0, "%s: %d words of at most 75", what, words);
 	is_str(text.data ? text.data : "", want, "%s: decodes back", what);
-	ok(longest_line(f) <= 78, "%s: lines fit 78 (%zu)", what, longest_line(f));
+	/* RFC 2047 2: a line that holds an encoded-word is at most 76. */
+	ok(longest_line(f) <= 76, "%s: lines fit 76 (%zu)", what, longest_line(f));
 	ok(folds_are_sound(f), "%s: folded between words", what);
 	strbuf_free(&text);
 }
@@ -454,9 +455,111 @@ static void test_phrases(void)
 	words = decode_words(b.data, &text);
 	ok(words > 1, "long phrase: %d words", words);
 	is_str(text.data, name, "long phrase decodes back");
-	ok(strcspn(b.data, "\r") <= 72 && longest_line(b.data) <= 78,
-	   "long phrase: first word <= 72, lines <= 78");
+	ok(strcspn(b.data, "\r") <= 70 && longest_line(b.data) <= 76,
+	   "long phrase: first word <= 70 (76 after \"From: \"), lines <= 76");
 	strbuf_free(&text);
+	strbuf_free(&b);
+}
+
+/* Lines of `text` that hold "=?" are at most 76, the others at most 78;
+ * the first line counts `col` more. */
+static bool phrase_lines_fit(const char *text, size_t col)
+{
+	while (*text) {
+		const char *crlf = strstr(text, "\r\n");
+		size_t len = crlf ? (size_t)(crlf - text) : strlen(text);
+		char line[1024];
+
+		snprintf(line, sizeof(line), "%.*s", (int)len, text);
+		if (col + len > (strstr(line, "=?") ? 76u : 78u))
+			return false;
+		col = 0;
+		text += len + (crlf ? 2 : 0);
+	}
+	return true;
+}
+
+static void test_phrases_at(void)
+{
+	struct strbuf b = { 0 }, text = { 0 };
+	char name[2048], *flat;
+	size_t i, col;
+
+	/* Encoded-words fill the room the column leaves. */
+	strcpy(name, "");
+	for (i = 0; i < 12; i++)
+		strcat(name, "J\xc3\xb6rg M\xc3\xbcller ");
+	col = 4;
+	is_int(mime_phrase_at(&b, &col, name, strlen(name)), 0, "phrase at column 4 accepted");
+	ok(phrase_lines_fit(b.data, 4), "phrase at column 4: lines fit 76");
+	ok(decode_words(b.data, &text) > 1, "phrase at column 4: several words");
+	is_str(text.data, name, "phrase at column 4 decodes back");
+	ok(col == longest_line(strrchr(b.data, '\n') ? strrchr(b.data, '\n') + 1 : b.data),
+	   "phrase at column 4: the column is the last line's");
+	/* Too little room for one character: the words start a new line. */
+	b.len = 0;
+	text.len = 0;
+	col = 60;
+	mime_phrase_at(&b, &col, "J\xc3\xb6rg", strlen("J\xc3\xb6rg"));
+	ok(strncmp(b.data, "\r\n =?UTF-8?", 11) == 0, "phrase at column 60 starts a new line");
+	b.len = 0;
+	col = 50;
+	mime_phrase_at(&b, &col, name, strlen(name));
+	ok(strncmp(b.data, "=?UTF-8?", 8) == 0 && phrase_lines_fit(b.data, 50),
+	   "phrase at column 50: a short first word, lines fit 76");
+	/* A long ASCII name is folded at its spaces, atoms or quoted. */
+	strcpy(name, "");
+	for (i = 0; i < 300; i++)
+		strcat(name, "Aa ");
+	strcat(name, "Aa");
+	b.len = 0;
+	col = 4;
+	mime_phrase_at(&b, &col, name, strlen(name));
+	ok(phrase_lines_fit(b.data, 4), "long atoms: lines fit 78");
+	flat = unfold(b.data);
+	strbuf_add(&b, "\r\n", 2);
+	ok(folds_are_sound(b.data) && strstr(b.data, "\r\n") < b.data + b.len - 2,
+	   "long atoms: folded at spaces");
+	is_str(flat, name, "long atoms unfold back");
+	free(flat);
+	name[5] = ',';
+	b.len = 0;
+	col = 4;
+	mime_phrase_at(&b, &col, name, strlen(name));
+	ok(b.data[0] == '"' && phrase_lines_fit(b.data, 4), "long quoted name: lines fit 78");
+	/* mime_phrase keeps ASCII whole: the From writer folds it. */
+	b.len = 0;
+	mime_phrase(&b, name, strlen(name));
+	ok(strchr(b.data, '\r') == NULL, "mime_phrase does not fold ASCII");
+	strbuf_free(&text);
+	strbuf_free(&b);
+}
+
+static void test_folded_words(void)
+{
+	static const struct {
+		size_t col;
+		const char *text, *want;
+		size_t want_col;
+	} cases[] = {
+		{ 4, "a b", "a b", 7 },
+		{ 76, "word next", "word\r\n next", 5 },
+		{ 76, "first", "first", 81 },                   /* never before the first word */
+		{ 70, "a        ", "a        ", 79 },           /* no line of spaces only */
+		{ 70, "aaaa\tbbbbbbbbbb", "aaaa\r\n\tbbbbbbbbbb", 11 },
+		{ 0, "", "", 0 },
+	};
+	struct strbuf b = { 0 };
+	size_t i, col;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		b.len = 0;
+		strbuf_add(&b, "", 0);
+		col = cases[i].col;
+		mime_folded_words(&b, &col, cases[i].text, strlen(cases[i].text));
+		is_str(b.data ? b.data : "", cases[i].want, "folded words %zu", i);
+		is_int(col, cases[i].want_col, "folded words %zu: column", i);
+	}
 	strbuf_free(&b);
 }
 
@@ -537,6 +640,15 @@ static void test_parameters(void)
 		{ "name", "", "; name=\"\"" },
 		{ "filename", "Bericht M\xc3\xa4rz.pdf", "; filename*=UTF-8''Bericht%20M%C3%A4rz.pdf" },
 		{ "filename", "50%*'.txt\xc3\xa9", "; filename*=UTF-8''50%25%2A%27.txt%C3%A9" },
+		/* Readers decode "=?" even in quotes, so it goes out RFC 2231. */
+		{ "name", "=?utf-8?q?evil?=.txt", "; name*=UTF-8''%3D%3Futf-8%3Fq%3Fevil%3F%3D.txt" },
+		{ "name", "a =?x", "; name*=UTF-8''a%20%3D%3Fx" },
+		/* RFC 2231's marks in a plain value: quoted, not bare. */
+		{ "filename", "%41*'.txt", "; filename=\"%41*'.txt\"" },
+		{ "name", "50%.txt", "; name=\"50%.txt\"" },
+		{ "name", "a*b", "; name=\"a*b\"" },
+		{ "name", "it's", "; name=\"it's\"" },
+		{ "name", "a=b", "; name=\"a=b\"" },
 	};
 	struct strbuf b = { 0 };
 	char value[1024], *got;
@@ -805,6 +917,10 @@ static void test_qp_exact(void)
 		{ "8-bit", "Gr\xc3\xbc\xc3\x9f" "e\r\n", "Gr=C3=BC=C3=9Fe\r\n" },
 		{ "empty lines", "\r\n\r\n", "\r\n\r\n" },
 		{ "dot line", ".\r\n", ".\r\n" },
+		/* A '-' that would start a line: no line looks like a boundary. */
+		{ "dash at the start", "--b\r\n", "=2D-b\r\n" },
+		{ "dash after a break", "x\r\n--b--\r\n", "x\r\n=2D-b--\r\n" },
+		{ "dash inside", "a--b -c\r\n", "a--b -c\r\n" },
 	};
 	char in[200], want[200];
 	size_t i;
@@ -831,12 +947,27 @@ static void test_qp_exact(void)
 	got = qp_encode(in, strlen(in));
 	is_str(got, want, "QP keeps =XX whole");
 	free(got);
+	/* "--b" where the soft break falls: the new line starts "=2D". */
+	memset(in, 'a', 75);
+	strcpy(in + 75, "--b\r\n");
+	memset(want, 'a', 75);
+	strcpy(want + 75, "=\r\n=2D-b\r\n");
+	got = qp_encode(in, strlen(in));
+	is_str(got, want, "QP: a dash after a soft break is =2D");
+	free(got);
+	memset(in, 'a', 74);
+	strcpy(in + 74, " --b\r\n");
+	memset(want, 'a', 74);
+	strcpy(want + 74, " =\r\n=2D-b\r\n");
+	got = qp_encode(in, strlen(in));
+	is_str(got, want, "QP: a dash after a space and a soft break is =2D");
+	free(got);
 }
 
 /* Random text drawn mostly from the characters that matter to QP. */
 static size_t random_text(unsigned char *buf, size_t max)
 {
-	static const char tricky[] = "  \t\t==\r\r\n\n..xyzAB~!";
+	static const char tricky[] = "  \t\t==\r\r\n\n..xyzAB~!--";
 	size_t len = (size_t)rand() % (max + 1), i;
 	int mode = rand() % 4;
 
@@ -866,7 +997,7 @@ static void test_qp_random(void)
 {
 	enum { ROUNDS = 3000, MAX = 5000 };
 	unsigned char *in = malloc(MAX);
-	int round, decoded = 0, same_split = 0, ends_right = 0;
+	int round, decoded = 0, same_split = 0, ends_right = 0, no_dash_start = 0;
 	const char *why = "";
 
 	if (!in)
@@ -913,6 +1044,8 @@ static void test_qp_random(void)
 			same_split++;
 		if (ends_crlf == (whole_len >= 2 && strcmp(whole + whole_len - 2, "\r\n") == 0))
 			ends_right++;
+		if (whole[0] != '-' && !strstr(whole, "\n-"))
+			no_dash_start++;
 		strbuf_free(&split);
 		strbuf_free(&back);
 		free(whole);
@@ -920,6 +1053,7 @@ static void test_qp_random(void)
 	is_int(decoded, ROUNDS, "QP: %d random texts decode back exactly (strict decoder)", ROUNDS);
 	is_int(same_split, ROUNDS, "QP: output does not depend on how the input is cut");
 	is_int(ends_right, ROUNDS, "QP: output ends in CRLF exactly when the input does");
+	is_int(no_dash_start, ROUNDS, "QP: no output line starts with '-'");
 	free(in);
 }
 
@@ -1006,6 +1140,8 @@ int main(void)
 	test_field_names();
 	test_unstructured();
 	test_phrases();
+	test_phrases_at();
+	test_folded_words();
 	test_parameters();
 	test_base64();
 	test_qp_exact();
