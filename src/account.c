@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "account.h"
+#include "fileio.h"
 #include "sender.h"
 #include "log.h"
 
@@ -462,7 +463,8 @@ static int netrc_lookup(const char *host, const char *user, struct netrc_match *
 	char path[4096];
 	struct stat st;
 	char *text = NULL, *pos, *end;
-	size_t len = 0;
+	size_t len;
+	ssize_t got;
 	int fd;
 	struct entry { bool is_machine, is_default, host_match; char *login, *password; } cur = { 0 },
 		best_machine = { 0 }, best_default = { 0 };
@@ -494,15 +496,8 @@ static int netrc_lookup(const char *host, const char *user, struct netrc_match *
 		close(fd);
 		return outcome_fail(out, OUTCOME_OS, AUTH_STEP, "out of memory");
 	}
-	while (len < (size_t)st.st_size) {
-		ssize_t n = read(fd, text + len, (size_t)st.st_size - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
+	got = fileio_read_full(fd, text, (size_t)st.st_size);
+	len = got > 0 ? (size_t)got : 0;   /* a file that cannot be read holds no entry */
 	close(fd);
 	text[len] = '\0';
 

@@ -4,30 +4,28 @@
  * header section (text/rfc822-headers). Built in memory (it is small: the
  * copied headers are bounded), then written to an unlinked file. */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE       /* O_TMPFILE */
+#define _GNU_SOURCE       /* pread, strnlen */
 #endif
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <gnutls/crypto.h>
-#include <gnutls/gnutls.h>
-
 #include "address.h"
 #include "bounce.h"
+#include "fileio.h"
 #include "strbuf.h"
 #include "headers.h"
+#include "mime.h"
 
 #define STEP "bounce"
 #define ORIGINAL_HEADERS_MAX (64 * 1024)
 #define LINE_MAX_OCTETS 998
 #define FOLD_AT 76               /* where folded text is wrapped, when it can be */
 #define DIAGNOSTIC_MAX 900       /* octets of a server reply kept for Diagnostic-Code */
-#define BOUNDARY_RANDOM_BYTES 12
+#define BOUNDARY_PREFIX "=_postie_report_"
 
 /* The bounce being built. A failed allocation sticks: later appends do
  * nothing and the caller reports it once. */
@@ -323,61 +321,18 @@ static int add_original_headers(struct report *r, const struct bounce_input *in,
 
 /* ------------------------------------------------------------ output */
 
-static int make_boundary(char *buf, size_t size, struct outcome *out)
-{
-	unsigned char random[BOUNDARY_RANDOM_BYTES];
-	size_t o;
-
-	if (gnutls_rnd(GNUTLS_RND_NONCE, random, sizeof(random)) < 0)
-		return outcome_fail(out, OUTCOME_OS, STEP, "no random bytes for the MIME boundary");
-	o = (size_t)snprintf(buf, size, "=_postie_report_");
-	for (size_t i = 0; i < sizeof(random) && o + 3 <= size; i++)
-		o += (size_t)snprintf(buf + o, size - o, "%02x", random[i]);
-	return 0;
-}
-
-static int temporary_file(struct outcome *out)
-{
-	const char *dir = getenv("TMPDIR");
-	char path[4096];
-	int fd;
-
-	if (!dir || !*dir)
-		dir = "/tmp";
-	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd >= 0)
-		return fd;
-	/* A file system without O_TMPFILE: create, then unlink at once. */
-	snprintf(path, sizeof(path), "%s/postie-bounce.XXXXXX", dir);
-	fd = mkostemp(path, O_CLOEXEC);
-	if (fd < 0)
-		return outcome_fail(out, OUTCOME_CANT_CREATE, STEP,
-		                    "cannot create a temporary file in %s for a bounce: %s", dir,
-		                    strerror(errno));
-	unlink(path);
-	return fd;
-}
-
 static int write_file(const struct report *r, int *fd, off_t *size, struct outcome *out)
 {
-	int f = temporary_file(out);
-	size_t done = 0;
+	int f = fileio_temporary("postie-bounce", STEP, "a bounce", out);
 
 	if (f < 0)
 		return -1;
-	while (done < r->text.len) {   /* bounded: each write makes progress or fails */
-		ssize_t n = write(f, r->text.data + done, r->text.len - done);
+	if (fileio_write_all(f, r->text.data, r->text.len) < 0) {
+		int e = errno;
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			int e = n < 0 ? errno : EIO;
-
-			close(f);
-			return outcome_fail(out, e == ENOSPC ? OUTCOME_TEMPORARY : OUTCOME_IO, STEP,
-			                    "cannot write a bounce: %s", strerror(e));
-		}
-		done += (size_t)n;
+		close(f);
+		return outcome_fail(out, e == ENOSPC ? OUTCOME_TEMPORARY : OUTCOME_IO, STEP,
+		                    "cannot write a bounce: %s", strerror(e));
 	}
 	if (lseek(f, 0, SEEK_SET) < 0) {
 		close(f);
@@ -406,8 +361,11 @@ int bounce_compose(const struct bounce_input *in, int *fd, off_t *size, bool *ha
 		outcome_fail(out, OUTCOME_OS, STEP, "out of memory");
 		goto done;
 	}
-	if (make_boundary(boundary, sizeof(boundary), out) < 0 ||
-	    headers_make_message_id(in->reporting_host, message_id, sizeof(message_id), out) < 0)
+	if (mime_boundary(boundary, sizeof(boundary), BOUNDARY_PREFIX) < 0) {
+		outcome_fail(out, OUTCOME_OS, STEP, "no random bytes for the MIME boundary");
+		goto done;
+	}
+	if (headers_make_message_id(in->reporting_host, message_id, sizeof(message_id), out) < 0)
 		goto done;
 	add_headers(&r, in, boundary, message_id);
 	add_explanation(&r, in, reason, boundary);

@@ -12,11 +12,10 @@
  * parsing of --attach specs, are compose_check.c's; the header section is
  * compose_header.c's. */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE       /* mkostemp */
+#define _GNU_SOURCE       /* O_CLOEXEC */
 #endif
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,11 +24,9 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include <gnutls/crypto.h>
-#include <gnutls/gnutls.h>
-
 #include "compose.h"
 #include "compose_internal.h"
+#include "fileio.h"
 #include "mime.h"
 #include "strbuf.h"
 
@@ -37,7 +34,7 @@
 #define BODY_BLOCK (64 * 1024)
 #define ATTACH_BLOCK (MIME_BASE64_CHUNK * 1150)  /* 65,550 bytes: whole base64 lines */
 #define OUTPUT_FLUSH (64 * 1024)     /* write the output buffer out past this */
-#define BOUNDARY_RANDOM_BYTES 12     /* 24 hex digits */
+#define BOUNDARY_PREFIX "=_postie_"
 #define PREAMBLE "This is a MIME message with attachments.\r\n"
 
 /* ================================================================ files */
@@ -49,35 +46,17 @@ static bool is_resource_error(int e)
 	return e == EMFILE || e == ENFILE || e == ENOMEM || e == ENOBUFS;
 }
 
+/* An unlinked file for the `what` ("message body", ...). */
 static int temporary_file(const char *what, struct outcome *out)
 {
-	const char *dir = getenv("TMPDIR");
-	char path[PATH_MAX];
-	int n, fd;
+	int fd = fileio_temporary_fd("postie-compose");
 
-	if (!dir || !*dir)
-		dir = "/tmp";
-	n = snprintf(path, sizeof(path), "%s/postie-compose.XXXXXX", dir);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return outcome_fail(out, OUTCOME_CANT_CREATE, STEP,
-		                    "cannot create a file for the %s in %s: %s", what, dir,
-		                    strerror(ENAMETOOLONG));
-	/* mkostemp makes it mode 0600; it loses its name at once, so nothing
-	 * is left behind whenever the run ends. */
-	fd = mkostemp(path, O_CLOEXEC);
 	if (fd < 0) {
 		int e = errno;
 
 		return outcome_fail(out, is_resource_error(e) ? OUTCOME_OS : OUTCOME_CANT_CREATE,
-		                    STEP, "cannot create a file for the %s in %s: %s", what, dir,
-		                    strerror(e));
-	}
-	if (unlink(path) < 0) {
-		int e = errno;
-
-		close(fd);
-		return outcome_fail(out, OUTCOME_CANT_CREATE, STEP, "cannot unlink %s: %s", path,
-		                    strerror(e));
+		                    STEP, "cannot create a file for the %s in %s: %s", what,
+		                    fileio_temporary_dir(), strerror(e));
 	}
 	return fd;
 }
@@ -125,44 +104,6 @@ static int open_failed(const char *what, const char *path, int e, struct outcome
 		                    strerror(e));
 	return outcome_fail(out, OUTCOME_NO_INPUT, STEP, "cannot read %s %s: %s", what, path,
 	                    open_error(e));
-}
-
-/* read() until `size` bytes or the end; returns the count, -1 with errno. */
-static ssize_t read_full(int fd, char *buf, size_t size)
-{
-	size_t got = 0;
-
-	while (got < size) {    /* bounded: each turn reads something or ends */
-		ssize_t n = read(fd, buf + got, size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
-}
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {       /* bounded: each turn writes something or fails */
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0) {
-			errno = EIO;
-			return -1;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /* ================================================================ the body */
@@ -256,7 +197,7 @@ static ssize_t body_next_block(struct body_source *src, char *buf, size_t size)
 	}
 	if (src->fd < 0)
 		return 0;
-	return read_full(src->fd, buf, size);
+	return fileio_read_full(src->fd, buf, size);
 }
 
 /* Stop early when the body already cannot be sent. */
@@ -308,7 +249,7 @@ static int spool_body(struct body_source *src, int fd, struct body_scan *s,
 			spooled[made++] = '\n';
 			end_line(s);
 		}
-		if (made > 0 && write_all(fd, spooled, made) < 0) {
+		if (made > 0 && fileio_write_all(fd, spooled, made) < 0) {
 			rc = outcome_fail(out, OUTCOME_IO, STEP, "cannot write the body spool: %s",
 			                  strerror(errno));
 			break;
@@ -343,7 +284,7 @@ static int flush_output(struct composition *c, size_t threshold, struct outcome 
 		return compose_out_of_memory(out, STEP);
 	if (c->buf.len < threshold || c->buf.len == 0)
 		return 0;
-	if (write_all(c->out_fd, c->buf.data, c->buf.len) < 0)
+	if (fileio_write_all(c->out_fd, c->buf.data, c->buf.len) < 0)
 		return outcome_fail(out, OUTCOME_IO, STEP, "cannot write the composed message: %s",
 		                    strerror(errno));
 	c->buf.len = 0;
@@ -393,7 +334,7 @@ static int copy_body(struct composition *c, struct outcome *out)
 		return compose_out_of_memory(out, STEP);
 	mime_qp_init(&enc);
 	for (;;) {      /* bounded: the spool is read once, to its end */
-		ssize_t n = read_full(c->spool_fd, block, BODY_BLOCK);
+		ssize_t n = fileio_read_full(c->spool_fd, block, BODY_BLOCK);
 
 		if (n < 0) {
 			rc = outcome_fail(out, OUTCOME_IO, STEP, "cannot read the body spool: %s",
@@ -453,7 +394,7 @@ static int copy_attachment(struct composition *c, const struct attachment *a,
 	if (!block)
 		return compose_out_of_memory(out, STEP);
 	for (;;) {      /* bounded: the file is read once, to its end */
-		ssize_t n = read_full(a->fd, block, ATTACH_BLOCK);
+		ssize_t n = fileio_read_full(a->fd, block, ATTACH_BLOCK);
 
 		if (n < 0) {
 			rc = outcome_fail(out, OUTCOME_IO, STEP, "cannot read attachment %s: %s",
@@ -471,19 +412,6 @@ static int copy_attachment(struct composition *c, const struct attachment *a,
 	return rc;
 }
 
-static int make_boundary(char *buf, size_t size, struct outcome *out)
-{
-	unsigned char random[BOUNDARY_RANDOM_BYTES];
-	size_t o;
-
-	if (gnutls_rnd(GNUTLS_RND_NONCE, random, sizeof(random)) < 0)
-		return outcome_fail(out, OUTCOME_OS, STEP, "no random bytes for the MIME boundary");
-	o = (size_t)snprintf(buf, size, "=_postie_");
-	for (size_t i = 0; i < sizeof(random) && o + 3 <= size; i++)
-		o += (size_t)snprintf(buf + o, size - o, "%02x", random[i]);
-	return 0;
-}
-
 static void add_delimiter(struct strbuf *b, const char *boundary, bool last)
 {
 	add_str(b, "--");
@@ -498,8 +426,8 @@ static int write_multipart(struct composition *c, struct outcome *out)
 {
 	struct strbuf *b = &c->buf;
 
-	if (make_boundary(c->boundary, sizeof(c->boundary), out) < 0)
-		return -1;
+	if (mime_boundary(c->boundary, sizeof(c->boundary), BOUNDARY_PREFIX) < 0)
+		return outcome_fail(out, OUTCOME_OS, STEP, "no random bytes for the MIME boundary");
 	add_str(b, "Content-Type: multipart/mixed; boundary=\"");
 	add_str(b, c->boundary);
 	add_str(b, "\"\r\n\r\n" PREAMBLE);

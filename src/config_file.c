@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "fileio.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -103,27 +104,10 @@ static int check_private(const char *path, const struct stat *st, struct outcome
 	return 0;
 }
 
-/* Read up to `size` bytes; *len says how many. */
-static int read_all(int fd, char *buf, size_t size, size_t *len)
-{
-	*len = 0;
-	while (*len < size) {
-		ssize_t n = read(fd, buf + *len, size - *len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			break;
-		*len += (size_t)n;
-	}
-	return 0;
-}
-
 static int load_open_file(const char *path, int fd, struct config *cfg, struct outcome *out)
 {
 	struct stat st;
+	ssize_t got;
 	size_t len;
 	char *text;
 	int rc;
@@ -135,7 +119,10 @@ static int load_open_file(const char *path, int fd, struct config *cfg, struct o
 	/* One byte more than allowed, to tell "exactly the limit" from "more". */
 	if (!(text = malloc(CONFIG_FILE_MAX + 1)))
 		return out_of_memory(out);
-	if (read_all(fd, text, CONFIG_FILE_MAX + 1, &len) < 0) {
+	got = fileio_read_full(fd, text, CONFIG_FILE_MAX + 1);
+	/* How much to wipe: all of it after a failed read, which may have read some. */
+	len = got < 0 ? CONFIG_FILE_MAX + 1 : (size_t)got;
+	if (got < 0) {
 		rc = cannot_read(path, errno, out);
 	} else if (len > CONFIG_FILE_MAX) {
 		rc = outcome_fail(out, OUTCOME_CONFIG, STEP,

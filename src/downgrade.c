@@ -5,10 +5,9 @@
  * bounded: the spool is read in blocks, only a header section (at most
  * MESSAGE_HEADER_MAX) is ever held whole, never a body. */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE       /* O_TMPFILE */
+#define _GNU_SOURCE       /* pread, strncasecmp */
 #endif
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include <unistd.h>
 
 #include "downgrade.h"
+#include "fileio.h"
 #include "header.h"
 #include "message.h"
 #include "mime.h"
@@ -130,48 +130,14 @@ struct writer {
 	off_t size;
 };
 
-static int temporary_file(struct outcome *out)
-{
-	const char *dir = getenv("TMPDIR");
-	char path[4096];
-	int fd;
-
-	if (!dir || !*dir)
-		dir = "/tmp";
-	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd >= 0)
-		return fd;
-	/* A file system without O_TMPFILE: create (mode 0600), unlink at once. */
-	if ((size_t)snprintf(path, sizeof(path), "%s/postie-7bit.XXXXXX", dir) >= sizeof(path))
-		return outcome_fail(out, OUTCOME_CANT_CREATE, STEP,
-		                    "cannot create a temporary file in %s: %s", dir,
-		                    strerror(ENAMETOOLONG));
-	fd = mkostemp(path, O_CLOEXEC);
-	if (fd < 0)
-		return outcome_fail(out, OUTCOME_CANT_CREATE, STEP,
-		                    "cannot create a temporary file in %s for the 7-bit form "
-		                    "of the message: %s", dir, strerror(errno));
-	unlink(path);
-	return fd;
-}
-
 static int writer_flush(struct writer *w, struct outcome *out)
 {
-	size_t done = 0;
-
 	if (w->buf.failed)
 		return outcome_fail(out, OUTCOME_OS, STEP, "out of memory");
-	while (done < w->buf.len) {   /* bounded: each write makes progress or fails */
-		ssize_t n = write(w->fd, w->buf.data + done, w->buf.len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return outcome_fail(out, OUTCOME_IO, STEP,
-			                    "cannot write the 7-bit form of the message: %s",
-			                    n < 0 ? strerror(errno) : "nothing written");
-		done += (size_t)n;
-	}
+	if (fileio_write_all(w->fd, w->buf.data, w->buf.len) < 0)
+		return outcome_fail(out, OUTCOME_IO, STEP,
+		                    "cannot write the 7-bit form of the message: %s",
+		                    strerror(errno));
 	w->size += (off_t)w->buf.len;
 	w->buf.len = 0;
 	return 0;
@@ -774,7 +740,7 @@ static int write_7bit(int spool_fd, off_t size, char *buf, struct plan *plan,
 	struct walk k;
 	int result;
 
-	w.fd = temporary_file(out);
+	w.fd = fileio_temporary("postie-7bit", STEP, "the 7-bit form of the message", out);
 	if (w.fd < 0)
 		return -1;
 	walk_init(&k, spool_fd, size, buf, plan);

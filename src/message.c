@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <fcntl.h>
 
+#include "fileio.h"
 #include "header.h"
 #include "message.h"
 
@@ -230,29 +231,10 @@ static int spool_create(struct spool *sp, struct outcome *out)
 	return 0;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0) {
-			errno = EIO;
-			return -1;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int spool_write(struct spool *sp, const char *text, size_t len,
                        struct outcome *out)
 {
-	if (write_all(sp->fd, text, len) < 0)
+	if (fileio_write_all(sp->fd, text, len) < 0)
 		return outcome_fail(out, OUTCOME_IO, "message",
 		                    "cannot write the spool file %s: %s", sp->path,
 		                    strerror(errno));

@@ -1,12 +1,13 @@
 /* mime.c - the MIME pieces a composed message needs (see mime.h): the
  * UTF-8 and field-name checks, base64 (GnuTLS's encoder) and
- * quoted-printable bodies, media types from mime.types. The header-field
- * encoders (RFC 2047 words, phrases, RFC 2231 parameters) are
- * mime_header.c's. */
+ * quoted-printable bodies, multipart boundaries, media types from
+ * mime.types. The header-field encoders (RFC 2047 words, phrases, RFC 2231
+ * parameters) are mime_header.c's. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
 #include "address.h"   /* utf8_decode */
@@ -304,6 +305,21 @@ void mime_qp_finish(struct mime_qp *qp, struct strbuf *out)
 	}
 	qp_flush_space(&w, true);
 	qp_end(&w, out);
+}
+
+/* ============================================================= multipart */
+
+int mime_boundary(char *buf, size_t size, const char *prefix)
+{
+	unsigned char random[MIME_BOUNDARY_RANDOM_BYTES];
+	size_t o;
+
+	if (gnutls_rnd(GNUTLS_RND_NONCE, random, sizeof(random)) < 0)
+		return -1;
+	o = (size_t)snprintf(buf, size, "%s", prefix);
+	for (size_t i = 0; i < sizeof(random) && o + 3 <= size; i++)
+		o += (size_t)snprintf(buf + o, size - o, "%02x", random[i]);
+	return 0;
 }
 
 /* =========================================================== media types */

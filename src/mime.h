@@ -1,8 +1,8 @@
 /* mime.h - the MIME pieces a composed message needs: RFC 2047 encoded-words
  * for header text, RFC 2231 parameters for file names (both in
  * mime_header.c), base64 (GnuTLS's) and quoted-printable bodies (RFC 2045),
- * media types from mime.types, and the checks on what a caller hands us
- * (UTF-8, field names) (mime.c).
+ * multipart boundaries, media types from mime.types, and the checks on
+ * what a caller hands us (UTF-8, field names) (mime.c).
  *
  * Everything appends to a struct strbuf (strbuf.h); a builder checks
  * `failed` once at the end. Output lines end in CRLF. */
@@ -113,6 +113,17 @@ void mime_qp_feed(struct mime_qp *qp, struct strbuf *out, const char *data, size
 /* End of input: writes what is held; the output then ends with CRLF only
  * when the input did. */
 void mime_qp_finish(struct mime_qp *qp, struct strbuf *out);
+
+/* ---- multipart ---- */
+
+#define MIME_BOUNDARY_RANDOM_BYTES 12   /* 24 hex digits after the prefix */
+
+/* A fresh multipart boundary: `prefix` and 24 random hex digits (GnuTLS's
+ * nonce generator), cut short to fit `size` (64 bytes hold any prefix of
+ * up to 39 characters whole). A prefix starting "=_" keeps the boundary
+ * out of base64 and quoted-printable text. -1 when no random bytes could
+ * be had. */
+int mime_boundary(char *buf, size_t size, const char *prefix);
 
 /* ---- media types ---- */
 

@@ -25,13 +25,13 @@
 #include <gnutls/gnutls.h>
 
 #include "config.h"
+#include "fileio.h"
 #include "queue.h"
 #include "queue_internal.h"
 
 #define COPY_BLOCK (256 * 1024)          /* bytes per pread/write when spooling */
 #define ENVELOPE_FILE_MAX (8 * 1024 * 1024) /* 1000 escaped rcpts fit easily */
 #define SCAN_MAX 1000000                 /* directory entries looked at per scan */
-#define IO_RETRY_MAX 100                 /* consecutive EINTRs before giving up */
 #define ID_RANDOM_CHARS 12
 
 static const char *const subdir_names[SUB_COUNT] = { "tmp", "new", "held", "failed" };
@@ -237,27 +237,6 @@ done:
 
 /* ------------------------------------------------------------ writing files */
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	size_t done = 0;
-	int interrupted = 0;
-
-	while (done < len) {
-		ssize_t n = write(fd, buf + done, len - done);
-		if (n < 0 && errno == EINTR && ++interrupted < IO_RETRY_MAX)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0) {
-			errno = EIO;
-			return -1;
-		}
-		done += (size_t)n;
-		interrupted = 0;
-	}
-	return 0;
-}
-
 /* Fill buf from data_fd at `offset`, all of `len` bytes. */
 static int read_block(int data_fd, char *buf, size_t len, off_t offset)
 {
@@ -266,7 +245,7 @@ static int read_block(int data_fd, char *buf, size_t len, off_t offset)
 
 	while (done < len) {
 		ssize_t n = pread(data_fd, buf + done, len - done, offset + (off_t)done);
-		if (n < 0 && errno == EINTR && ++interrupted < IO_RETRY_MAX)
+		if (n < 0 && errno == EINTR && ++interrupted < FILEIO_RETRY_MAX)
 			continue;
 		if (n < 0)
 			return -1;
@@ -320,7 +299,7 @@ static int tmp_write_text(const struct queue *q, const char *name, const char *t
 
 	if (fd < 0)
 		return -1;
-	if (write_all(fd, text, len) < 0) {
+	if (fileio_write_all(fd, text, len) < 0) {
 		queue_fail_file(out, OUTCOME_CANT_CREATE, errno, "cannot write", q, SUB_TMP, name);
 		close(fd);
 		return -1;
@@ -347,7 +326,7 @@ static int tmp_write_copy(const struct queue *q, int fd, const char *name, int d
 			             errno == ENODATA ? "it ended early" : strerror(errno));
 			goto fail;
 		}
-		if (write_all(fd, block, len) < 0) {
+		if (fileio_write_all(fd, block, len) < 0) {
 			queue_fail_file(out, OUTCOME_CANT_CREATE, errno, "cannot write", q, SUB_TMP,
 			                name);
 			goto fail;

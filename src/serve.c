@@ -5,8 +5,6 @@
  * an unlinked temporary file as it arrives; a failed submission is
  * answered with the reply serve_reply_for (serve_reply.c) chooses. */
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +13,7 @@
 #include <unistd.h>
 
 #include "address.h"
+#include "fileio.h"
 #include "log.h"
 #include "serve.h"
 #include "serve_io.h"
@@ -79,53 +78,13 @@ static void transaction_reset(struct serve_session *s)
 	s->data_used = 0;
 }
 
-/* An unlinked 0600 file in $TMPDIR or /tmp. Returns 0, or -1 with errno. */
-static int data_file_create(struct serve_session *s)
-{
-	const char *dir = getenv("TMPDIR");
-	char path[PATH_MAX];
-	int n;
-
-	if (!dir || !*dir)
-		dir = "/tmp";
-	n = snprintf(path, sizeof(path), "%s/postie-bs.XXXXXX", dir);
-	if (n < 0 || (size_t)n >= sizeof(path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	s->data_fd = mkostemp(path, O_CLOEXEC);
-	if (s->data_fd < 0)
-		return -1;
-	if (unlink(path) < 0) {
-		int saved = errno;
-
-		close(s->data_fd);
-		s->data_fd = -1;
-		errno = saved;
-		return -1;
-	}
-	return 0;
-}
-
 /* Write the data buffer out. After a write error the rest of the message
  * is read and dropped, so the dialogue stays in step. */
 static void data_flush(struct serve_session *s)
 {
-	const char *p = s->data_buf;
-	size_t left = s->data_used;
-
-	while (left > 0 && !s->data_errno) {   /* each turn writes, or stops */
-		ssize_t n = write(s->data_fd, p, left);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			s->data_errno = n < 0 ? errno : EIO;
-			break;
-		}
-		p += n;
-		left -= (size_t)n;
-	}
+	if (s->data_used > 0 && !s->data_errno &&
+	    fileio_write_all(s->data_fd, s->data_buf, s->data_used) < 0)
+		s->data_errno = errno;
 	s->data_used = 0;
 }
 
@@ -445,7 +404,8 @@ static bool on_data(struct serve_session *s, const char *args)
 		reply(s, 554, "5.5.1", "No valid recipients");
 		return true;
 	}
-	if (data_file_create(s) < 0) {
+	s->data_fd = fileio_temporary_fd("postie-bs");
+	if (s->data_fd < 0) {
 		reply(s, 451, "4.3.0", "Cannot create a temporary file: %s", strerror(errno));
 		return true;
 	}
