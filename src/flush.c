@@ -614,5 +614,10 @@ int flush_queue(struct queue *q, const struct flush_request *req, struct flush_r
 	}
 	free(picks);
 	queue_list_free(list, n);
+	/* One sync for all the messages delivered (see queue_done). */
+	if (result->delivered && queue_sync_removals(q, out) < 0) {
+		log_report(stderr, out);
+		outcome_clear(out);
+	}
 	return 0;
 }

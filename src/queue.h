@@ -89,8 +89,14 @@ int queue_lock(struct queue *q, const char *id, struct queue_lock **lock,
                struct queue_envelope *env, int *data_fd, struct outcome *out);
 
 /* Under the lock, and each ends it (the lock is freed, the fd closed):
- * delivered: ID.env then ID.msg removed, new/ fsynced. */
+ * delivered: ID.env then ID.msg removed. The directory is not fsynced
+ * here, so a flush of many messages pays for one sync, not one each: call
+ * queue_sync_removals() after the batch. Until then a power failure (not a
+ * killed process) can bring the message back, to be sent again: never
+ * lost. */
 int queue_done(struct queue_lock *lock, struct outcome *out);
+/* Make the removals of queue_done durable: fsync new/ and held/. */
+int queue_sync_removals(struct queue *q, struct outcome *out);
 /* still to try: `env` (attempts, next_attempt, last_reply, rcpts as the
  * caller updated them) replaces ID.env atomically (write, fsync, rename). */
 int queue_reschedule(struct queue_lock *lock, const struct queue_envelope *env,

@@ -127,10 +127,15 @@ static int remove_locked(struct queue_lock *lock, struct outcome *out)
 	queue_file_name(name, sizeof(name), lock->id, ".msg");
 	if (rc == 0)
 		rc = queue_remove_file(lock->q, lock->where, name, out);
-	if (rc == 0)
-		rc = queue_sync_dir(lock->q, lock->where, out);
 	queue_unlock(lock);
 	return rc;
+}
+
+int queue_sync_removals(struct queue *q, struct outcome *out)
+{
+	if (queue_sync_dir(q, SUB_NEW, out) < 0)
+		return -1;
+	return queue_sync_dir(q, SUB_HELD, out);
 }
 
 int queue_done(struct queue_lock *lock, struct outcome *out)
@@ -198,7 +203,7 @@ int queue_delete(struct queue *q, const char *id, struct outcome *out)
 		struct queue_lock *lock = NULL;
 		enum lock_result r = lock_message(q, locked_homes[i], id, &lock, out);
 		if (r == LOCK_TAKEN)
-			return remove_locked(lock, out);
+			return remove_locked(lock, out) < 0 ? -1 : queue_sync_removals(q, out);
 		if (r != LOCK_GONE)
 			return lock_failure(r, id, out);
 	}

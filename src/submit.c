@@ -558,7 +558,8 @@ static int send_from_queue(struct send_state *st, struct outcome *out)
 	} else {
 		/* Sent, or refused for good (the caller hears it now): either
 		 * way no longer queued. */
-		queue_done(st->lock, &ignored);
+		if (queue_done(st->lock, &ignored) == 0)
+			queue_sync_removals(st->queue, &ignored);
 		st->queue_id[0] = '\0';
 	}
 	st->lock = NULL;
