@@ -297,7 +297,7 @@ static void deliver(struct flush_group *g, const struct queue_envelope *env, int
 		             "delivered to some recipients, then: %s; not sent again, so that "
 		             "nobody gets it twice", was);
 		judge_all(v, env->rcpts.items, env->rcpts.n, &o);
-	} else if (o.cls == OUTCOME_RCPT_REFUSED && env->rcpts.n > 1 && session_ready(s)) {
+	} else if (o.cls == OUTCOME_RCPT_REFUSED && env->rcpts.n > 1) {
 		send_each(g, env, data_fd, v);
 	} else {
 		judge_all(v, env->rcpts.items, env->rcpts.n, &o);

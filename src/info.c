@@ -248,6 +248,27 @@ static void print_caps(FILE *fp, const char *title, const struct smtp_caps *c)
 	}
 }
 
+/* Whether postie pipelines and sends BDAT with this server (smtp.h). */
+static void print_transfer(FILE *fp, const struct smtp_caps *c)
+{
+	bool bdat = smtp_uses_chunking(c, 0);
+
+	fprintf(fp, "Pipelining and chunking:\n");
+	if (!c->pipelining)
+		fprintf(fp, "    PIPELINING not offered: postie sends one command at a time\n");
+	else if (bdat)
+		fprintf(fp, "    PIPELINING offered and used: MAIL and every RCPT in one write, "
+		        "with BDAT and a small message for one recipient\n");
+	else
+		fprintf(fp, "    PIPELINING offered and used: MAIL, every RCPT and DATA in one write\n");
+	if (bdat)
+		fprintf(fp, "    CHUNKING offered and used: the message goes as one BDAT chunk, "
+		        "as it is\n");
+	else
+		fprintf(fp, "    CHUNKING %s: the message goes as DATA, dot-stuffed\n",
+		        c->chunking ? "offered, not used" : "not offered");
+}
+
 static bool same_caps(const struct smtp_caps *a, const struct smtp_caps *b)
 {
 	return a->esmtp == b->esmtp && a->pipelining == b->pipelining &&
@@ -340,6 +361,8 @@ int info_serverinfo(FILE *fp, const struct account *acct, struct outcome *out)
 	} else if (caps) {
 		print_caps(fp, "Capabilities", caps);
 	}
+	if (caps)
+		print_transfer(fp, caps);
 	fflush(fp);
 	session_close(s);
 	free(info);

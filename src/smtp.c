@@ -1,20 +1,18 @@
-/* smtp.c - the SMTP client state machine (RFC 5321, 2920, 3207, 2033); the
- * ESMTP parameters of MAIL and RCPT are esmtp.c's, the parsing of replies and
- * capabilities smtp_reply.c's, AUTH smtp_auth.c's. */
-#include <errno.h>
+/* smtp.c - the SMTP client state machine (RFC 5321, 2920, 3030, 3207, 2033);
+ * the ESMTP parameters of MAIL and RCPT are esmtp.c's, the parsing of
+ * replies and capabilities smtp_reply.c's, AUTH smtp_auth.c's, the message
+ * text on the wire smtp_body.c's. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <sys/socket.h>
 
 #include "esmtp.h"
 #include "log.h"
-#include "message.h"
 #include "smtp.h"
 #include "smtp_internal.h"
 
-#define BODY_BLOCK (64 * 1024)
 #define PENDING_MAX 1024   /* commands queued before their replies are read */
 /* ESMTP parameters lengthen a command line beyond 512 octets (RFC 5321
  * 4.5.3.1.4); DSN adds the most: ORCPT 500, ENVID 100 (RFC 3461 4). */
@@ -32,6 +30,7 @@ enum smtp_command {
 	CMD_EHLO, CMD_LHLO, CMD_HELO, CMD_STARTTLS, CMD_MAIL, CMD_RCPT, CMD_DATA,
 	CMD_END_OF_DATA, CMD_RSET, CMD_QUIT,
 	CMD_ABANDON_DATA, /* the final dot of a DATA with no recipient left */
+	CMD_BDAT_LAST,    /* the body's one BDAT chunk (RFC 3030) */
 };
 
 /* The step each command belongs to, as users see it in error messages. */
@@ -39,7 +38,7 @@ static const char *const command_steps[] = {
 	[CMD_GREETING] = "greeting", [CMD_EHLO] = "ehlo", [CMD_LHLO] = "lhlo",
 	[CMD_HELO] = "helo", [CMD_STARTTLS] = "tls", [CMD_MAIL] = "mail", [CMD_RCPT] = "rcpt", [CMD_DATA] = "data",
 	[CMD_END_OF_DATA] = "data", [CMD_RSET] = "rset", [CMD_QUIT] = "quit",
-	[CMD_ABANDON_DATA] = "data",
+	[CMD_ABANDON_DATA] = "data", [CMD_BDAT_LAST] = "data",
 };
 
 struct pending {
@@ -67,13 +66,14 @@ struct smtp_session {
 	size_t nrcpt_status;      /* entries in rcpt_status: the last transaction's recipients */
 	bool mail_accepted;       /* a transaction is open: RSET it on failure */
 	bool data_accepted;       /* 354 came: only the final dot ends the transaction */
+	bool chunking;            /* this transaction's body goes as BDAT */
 	bool delivered;           /* the message was taken for at least one recipient */
 	struct esmtp_envelope envelope;   /* parameters and addresses as sent */
 
 	struct smtp_reply reply;  /* the reply being read; kept as the last one */
 	char line[SMTP_LINE_MAX + 2];
-	char body_in[BODY_BLOCK];
-	char body_out[2 * BODY_BLOCK];
+	char body_in[SMTP_BODY_BLOCK];
+	char body_out[2 * SMTP_BODY_BLOCK];
 };
 
 /* ------------------------------------------------------------ session */
@@ -337,6 +337,13 @@ static int on_reply(struct smtp_session *s, const struct pending *p, struct outc
 		if (accepted_recipients(s) == 0)
 			return 0;
 		return smtp_session_reply_failure(s, step, OUTCOME_REFUSED, out, "DATA refused");
+	case CMD_BDAT_LAST:
+		/* Pipelined after a refused MAIL or RCPT, the BDAT is refused
+		 * too; those refusals are the story. */
+		if (accepted_recipients(s) == 0)
+			return 0;
+		/* Otherwise its replies are those of the final dot. */
+		/* fall through */
 	case CMD_END_OF_DATA:
 		if (s->txn->lmtp) {
 			/* RFC 2033: one verdict per accepted recipient. */
@@ -509,65 +516,78 @@ static int report_refusals(struct smtp_session *s, bool sent, struct outcome *ou
 	return -1;
 }
 
-/* The final dot. In LMTP it gets one reply per accepted recipient, in the
- * order of the RCPTs (RFC 2033 4.2). */
-static int queue_end_of_data(struct smtp_session *s, struct outcome *out)
+/* The reply to the end of the message text ("." or BDAT LAST) is the
+ * first accepted recipient's verdict in LMTP, and in LMTP one more reply
+ * comes for each further accepted recipient, in the order of the RCPTs
+ * (RFC 2033 4.2; for BDAT LAST, RFC 3030 3). */
+static size_t first_accepted(const struct smtp_session *s)
 {
-	const struct smtp_transaction *t = s->txn;
-	bool dot_sent = false;
+	size_t i = 0;
 
-	if (!t->lmtp)
-		return queue_command(s, CMD_END_OF_DATA, 0, out, ".");
-	for (size_t i = 0; i < t->nrcpts; i++) {
-		if (s->rcpt_status[i].code / 100 != 2)
-			continue;
-		if (!dot_sent) {
-			if (queue_command(s, CMD_END_OF_DATA, i, out, ".") < 0)
-				return -1;
-			dot_sent = true;
-		} else if (expect_reply(s, CMD_END_OF_DATA, i, out) < 0) {
+	while (i < s->txn->nrcpts && s->rcpt_status[i].code / 100 != 2)
+		i++;
+	return i < s->txn->nrcpts ? i : 0;
+}
+
+static int expect_more_verdicts(struct smtp_session *s, enum smtp_command cmd, size_t first,
+                                struct outcome *out)
+{
+	if (!s->txn->lmtp)
+		return 0;
+	for (size_t i = first + 1; i < s->txn->nrcpts; i++)
+		if (s->rcpt_status[i].code / 100 == 2 && expect_reply(s, cmd, i, out) < 0)
 			return -1;
-		}
-	}
 	return 0;
 }
 
-/* Stream the spool as the DATA body: dot-stuffed, in large blocks. */
+/* Stream the spool as the DATA body (dot-stuffed), then the final dot. */
 static int send_body(struct smtp_session *s, struct outcome *out)
 {
 	const struct smtp_transaction *t = s->txn;
-	bool at_line_start = true;
-	off_t offset = 0;
+	size_t first = first_accepted(s);
 
-	while (offset < t->body_size) {
-		size_t want = t->body_size - offset > BODY_BLOCK ? BODY_BLOCK
-		              : (size_t)(t->body_size - offset);
-		ssize_t n = pread(t->body_fd, s->body_in, want, offset);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return outcome_fail(out, OUTCOME_IO, "data", "cannot read the spooled message: %s",
-			                    n == 0 ? "file shrank" : strerror(errno));
-		offset += n;
-		size_t stuffed = message_dotstuff(s->body_in, (size_t)n, &at_line_start, s->body_out);
-		if (net_write(s->conn, s->body_out, stuffed, "data", out) < 0)
-			return -1;
-	}
+	log_debug("chunking: %s; the body as DATA, %lld octets dot-stuffed",
+	          s->caps.chunking ? "offered, not used" : "not offered",
+	          (long long)t->body_size);
+	if (smtp_body_write_stuffed(s->conn, t->body_fd, t->body_size, s->body_in, s->body_out,
+	                            out) < 0)
+		return -1;
 	log_transcript_note("(message body: %lld octets)", (long long)t->body_size);
-	return queue_end_of_data(s, out);
+	if (queue_command(s, CMD_END_OF_DATA, first, out, ".") < 0)
+		return -1;
+	return expect_more_verdicts(s, CMD_END_OF_DATA, first, out);
 }
 
-/* MAIL and every RCPT, and DATA when `then_data`. With PIPELINING they go
- * out as one write and the replies are read after (RFC 2920); without it
- * each reply is read at once, and a refused MAIL stops there. */
-static int send_envelope(struct smtp_session *s, bool then_data, struct outcome *out)
+/* The body as one BDAT chunk (RFC 3030): the spool as it is, no
+ * dot-stuffing, no final dot. The spool's size is known before the first
+ * octet goes, so one chunk does for any size: one command and one reply,
+ * streamed in blocks like DATA. `pipelined`: the RCPT replies are not in
+ * yet, so BDAT LAST gets one reply (one recipient). */
+static int send_bdat_body(struct smtp_session *s, bool pipelined, struct outcome *out)
+{
+	const struct smtp_transaction *t = s->txn;
+	size_t first = pipelined ? 0 : first_accepted(s);
+
+	log_debug("chunking: the body as BDAT, 1 chunk of %lld octets", (long long)t->body_size);
+	if (queue_command(s, CMD_BDAT_LAST, first, out, "BDAT %lld LAST",
+	                  (long long)t->body_size) < 0 ||
+	    smtp_body_write_raw(s->conn, t->body_fd, 0, t->body_size, s->body_in, out) < 0)
+		return -1;
+	log_transcript_note("(message body: %lld octets, as they are)", (long long)t->body_size);
+	return pipelined ? 0 : expect_more_verdicts(s, CMD_BDAT_LAST, first, out);
+}
+
+/* MAIL and every RCPT, and what `tail` says. With PIPELINING they go out
+ * as one write and the replies are read after (RFC 2920); without it each
+ * reply is read at once, and a refused MAIL stops there. */
+static int send_envelope(struct smtp_session *s, enum envelope_tail tail, struct outcome *out)
 {
 	const struct smtp_transaction *t = s->txn;
 	const struct esmtp_envelope *e = &s->envelope;
 	bool each = !s->caps.pipelining;
 	char params[ESMTP_RCPT_PARAMS_SIZE];
 
+	smtp_note_pipelining(&s->caps, t->nrcpts, tail);
 	if (queue_command(s, CMD_MAIL, 0, out, "MAIL FROM:<%s>%s",
 	                  esmtp_sender_on_wire(e, t), e->mail_params) < 0 ||
 	    (each && collect_replies(s, out) < 0))
@@ -578,7 +598,8 @@ static int send_envelope(struct smtp_session *s, bool then_data, struct outcome 
 		                  esmtp_rcpt_on_wire(e, t, i), params) < 0 ||
 		    (each && collect_replies(s, out) < 0))
 			return -1;
-	if (then_data && queue_command(s, CMD_DATA, 0, out, "DATA") < 0)
+	if ((tail == TAIL_DATA && queue_command(s, CMD_DATA, 0, out, "DATA") < 0) ||
+	    (tail == TAIL_BODY && send_bdat_body(s, true, out) < 0))
 		return -1;
 	return each ? 0 : collect_replies(s, out);
 }
@@ -597,14 +618,54 @@ static void abandon_data(struct smtp_session *s)
 		set_state(s, STATE_READY);
 }
 
+/* A pipelined DATA got its 354, but a recipient was refused and the
+ * message is for all or none. Only the final dot ends the data, and it
+ * would deliver to the others; so the connection is closed without it,
+ * and the server must cancel the open transaction (RFC 5321 4.1.1.10). */
+static void drop_transaction(struct smtp_session *s)
+{
+	log_transcript_note("(connection closed without the final dot: a recipient was "
+	                    "refused, so nobody gets the message)");
+	shutdown(net_fd(s->conn), SHUT_RDWR);
+	set_state(s, STATE_FAILED);
+}
+
+/* After the RCPT replies: the message text, and the replies to it. */
+static int send_text(struct smtp_session *s, enum envelope_tail tail, struct outcome *out)
+{
+	if (tail == TAIL_BODY)
+		return 0;   /* it went with the envelope, and its reply is in */
+	if (s->chunking) {
+		set_state(s, STATE_BODY);
+		if (send_bdat_body(s, false, out) < 0) {
+			set_state(s, STATE_FAILED);   /* mid-chunk: of no further use */
+			return -1;
+		}
+		return collect_replies(s, out);
+	}
+	set_state(s, STATE_DATA);
+	if (tail != TAIL_DATA &&
+	    (queue_command(s, CMD_DATA, 0, out, "DATA") < 0 || collect_replies(s, out) < 0))
+		return -1;
+	/* Only a 354 lets the message text go out: anything else would be
+	 * read by the server as commands. */
+	if (!s->data_accepted)
+		return outcome_fail(out, OUTCOME_PROTOCOL, "data", "%s did not answer DATA with 354",
+		                    net_peer(s->conn));
+	set_state(s, STATE_BODY);
+	if (send_body(s, out) < 0) {
+		/* Without the final dot the server drops the message; the
+		 * connection is mid-DATA and of no further use. */
+		set_state(s, STATE_FAILED);
+		return -1;
+	}
+	return collect_replies(s, out);
+}
+
 static int run_transaction(struct smtp_session *s, const struct smtp_transaction *t,
                            struct outcome *out)
 {
-	/* DATA joins the pipelined group only for a single recipient: if it is
-	 * refused, the server refuses DATA too (RFC 2920 3.1). With more, DATA
-	 * waits for the RCPT replies, so that all-or-nothing can choose nothing
-	 * and a partial delivery with every recipient refused sends no DATA. */
-	bool pipeline_data = s->caps.pipelining && t->nrcpts == 1;
+	enum envelope_tail tail;
 	size_t accepted;
 
 	if (esmtp_envelope_prepare(&s->envelope, &s->caps, net_peer(s->conn), t, out) < 0)
@@ -613,35 +674,22 @@ static int run_transaction(struct smtp_session *s, const struct smtp_transaction
 	if (!s->rcpt_status)
 		return outcome_fail(out, OUTCOME_OS, "rcpt", "out of memory");
 	s->nrcpt_status = t->nrcpts;
+	s->chunking = smtp_uses_chunking(&s->caps, t->body_size);
+	tail = smtp_envelope_tail(&s->caps, t, s->chunking);
 
 	set_state(s, STATE_ENVELOPE);
-	if (send_envelope(s, pipeline_data, out) < 0)
+	if (send_envelope(s, tail, out) < 0)
 		goto failed;
 	accepted = accepted_recipients(s);
 	if (accepted < t->nrcpts && (accepted == 0 || !t->partial)) {
 		report_refusals(s, false, out);
+		if (s->data_accepted && accepted > 0) {
+			drop_transaction(s);
+			return -1;
+		}
 		goto failed;
 	}
-
-	set_state(s, STATE_DATA);
-	if (!pipeline_data &&
-	    (queue_command(s, CMD_DATA, 0, out, "DATA") < 0 || collect_replies(s, out) < 0))
-		goto failed;
-	/* Only a 354 lets the message text go out: anything else would be
-	 * read by the server as commands. */
-	if (!s->data_accepted) {
-		outcome_fail(out, OUTCOME_PROTOCOL, "data", "%s did not answer DATA with 354",
-		             net_peer(s->conn));
-		goto failed;
-	}
-	set_state(s, STATE_BODY);
-	if (send_body(s, out) < 0) {
-		/* Without the final dot the server drops the message; the
-		 * connection is mid-DATA and of no further use. */
-		set_state(s, STATE_FAILED);
-		return -1;
-	}
-	if (collect_replies(s, out) < 0)
+	if (send_text(s, tail, out) < 0)
 		goto failed;
 	set_state(s, STATE_READY);
 	return report_refusals(s, true, out);
@@ -649,18 +697,19 @@ static int run_transaction(struct smtp_session *s, const struct smtp_transaction
 failed:
 	/* A refused command leaves the connection usable (a broken connection
 	 * has already set STATE_FAILED). A refusal after MAIL was accepted
-	 * leaves the transaction open: RSET closes it, or the final dot after a
-	 * pipelined DATA got its 354. A refused MAIL opened none, and a verdict
-	 * on the body ends it. Commands whose replies were never read (a write
-	 * that failed halfway through a pipelined group) leave the conversation
-	 * out of step: nothing more may be said on it. */
+	 * leaves the transaction open: RSET closes it (after a refused BDAT
+	 * too, RFC 3030 2), or the final dot after a pipelined DATA got its
+	 * 354. A refused MAIL opened none, and a verdict on the final dot ends
+	 * it. Commands whose replies were never read (a write that failed
+	 * halfway through a pipelined group) leave the conversation out of
+	 * step: nothing more may be said on it. */
 	if (s->state == STATE_FAILED)
 		return -1;
 	if (s->next_pending < s->npending) {
 		set_state(s, STATE_FAILED);
 		return -1;
 	}
-	if (s->state == STATE_BODY || (!s->mail_accepted && !s->data_accepted)) {
+	if ((s->state == STATE_BODY && !s->chunking) || (!s->mail_accepted && !s->data_accepted)) {
 		set_state(s, STATE_READY);
 		return -1;
 	}
@@ -668,7 +717,7 @@ failed:
 		abandon_data(s);
 		return -1;
 	}
-	if (s->state == STATE_ENVELOPE || s->state == STATE_DATA) {
+	if (s->state == STATE_ENVELOPE || s->state == STATE_DATA || s->state == STATE_BODY) {
 		struct outcome ignored;
 
 		outcome_clear(&ignored);

@@ -14,13 +14,22 @@
  *   send TEXT          send TEXT and CR LF
  *   raw TEXT           send TEXT exactly (in one write)
  *   expect TEXT        read a line; it must start with TEXT (any case)
+ *   expect-alone TEXT  the same, and the client must send nothing more
+ *                      before it gets a reply: no byte after the line within
+ *                      ALONE_WAIT_MS (a client that pipelines fails here)
  *   recv               read a line, whatever it is
  *   data               read the message body up to the line "."
  *   data-partial N     read N bytes of the body, then go on with the script
+ *   bdat               read a line "BDAT <size>" or "BDAT <size> LAST" (RFC 3030)
+ *                      and then exactly <size> octets of chunk, recorded as
+ *                      C: lines; an event line gives the size
  *   close              close the connection (the rest of the script is skipped)
  *   stall              answer nothing; read until the client closes or 20 s pass
  *   sleep SECONDS      pause (at most 20 s)
  *   expect-close       the client must close without sending another byte
+ *   next-connection    the script of the next connection starts after this
+ *                      line (a connection past the last such part runs the
+ *                      last part again)
  *   quit-or-close      the client may send QUIT (answered 221) or just close
  *   tls CERT KEY [PRIORITY]
  *                      run the server side of a TLS handshake now (after a
@@ -88,6 +97,7 @@ enum {
 #define WRITE_WAIT_MS 10000
 #define STALL_MS 20000
 #define FINAL_WAIT_MS 5000      /* after the script, for the client to close */
+#define ALONE_WAIT_MS 200       /* expect-alone: quiet after the line */
 #define SLEEP_MAX_S 20.0
 #define CLIENT_LINE_MAX 4096    /* one line from the client, LF included */
 #define SCRIPT_LINE_MAX 8192
@@ -100,7 +110,8 @@ enum {
 
 enum op { OP_SEND, OP_RAW, OP_EXPECT, OP_RECV, OP_DATA, OP_DATA_PARTIAL,
           OP_CLOSE, OP_STALL, OP_SLEEP, OP_EXPECT_CLOSE, OP_QUIT_OR_CLOSE,
-          OP_TLS, OP_EXPECT_TLS_FAILURE, OP_SASL_SERVER };
+          OP_TLS, OP_EXPECT_TLS_FAILURE, OP_SASL_SERVER, OP_BDAT, OP_EXPECT_ALONE,
+          OP_NEXT_CONNECTION };
 
 static const struct {
 	const char *name;
@@ -123,6 +134,9 @@ static const struct {
 	{ "tls", OP_TLS, false, false, 2, 3 },
 	{ "expect-tls-failure", OP_EXPECT_TLS_FAILURE, false, false, 0, 0 },
 	{ "sasl-server", OP_SASL_SERVER, false, false, 3, 5 },
+	{ "bdat", OP_BDAT, false, false, 0, 0 },
+	{ "expect-alone", OP_EXPECT_ALONE, true, false, 0, 0 },
+	{ "next-connection", OP_NEXT_CONNECTION, false, false, 0, 0 },
 };
 
 struct command {
@@ -477,7 +491,7 @@ static void parse_command(struct script *sc, struct command *cmd, char *line, in
 		cmd->text = unescape(arg, &cmd->text_len);
 		if (!cmd->text)
 			die(EXIT_USAGE, "%s:%d: bad escape in '%s'", sc->path, lineno, arg);
-		if (cmd->op == OP_EXPECT && cmd->text_len == 0)
+		if ((cmd->op == OP_EXPECT || cmd->op == OP_EXPECT_ALONE) && cmd->text_len == 0)
 			die(EXIT_USAGE, "%s:%d: expect needs a word", sc->path, lineno);
 	} else if (op_table[i].takes_number) {
 		char *end;
@@ -553,12 +567,13 @@ static void load_script(struct script *sc, const char *path)
 			line[--len] = '\0';
 		if (*first == '\0' || *first == '#')
 			continue;
-		if (sc->n > 0 && ends_script(sc->cmds[sc->n - 1].op))
-			die(EXIT_USAGE, "%s:%d: nothing can follow %s", path, lineno,
-			    op_name(sc->cmds[sc->n - 1].op));
 		if (sc->n == SCRIPT_COMMANDS_MAX)
 			die(EXIT_USAGE, "%s: more than %d commands", path, SCRIPT_COMMANDS_MAX);
 		parse_command(sc, &sc->cmds[sc->n++], line, lineno);
+		if (sc->n > 1 && ends_script(sc->cmds[sc->n - 2].op) &&
+		    sc->cmds[sc->n - 1].op != OP_NEXT_CONNECTION)
+			die(EXIT_USAGE, "%s:%d: nothing but next-connection can follow %s", path,
+			    lineno, op_name(sc->cmds[sc->n - 2].op));
 		check_order(sc, &sc->cmds[sc->n - 1]);
 	}
 	if (ferror(fp))
@@ -744,7 +759,8 @@ static void check_nothing_expected(const struct script *sc, size_t from)
 		static char want[4 * CLIENT_LINE_MAX];
 
 		if (cmd->op == OP_EXPECT || cmd->op == OP_RECV || cmd->op == OP_DATA ||
-		    cmd->op == OP_DATA_PARTIAL || cmd->op == OP_TLS || cmd->op == OP_SASL_SERVER)
+		    cmd->op == OP_DATA_PARTIAL || cmd->op == OP_TLS || cmd->op == OP_SASL_SERVER ||
+		    cmd->op == OP_BDAT || cmd->op == OP_EXPECT_ALONE)
 			die(EXIT_MISMATCH, "%s:%d: %s %s: the client went away before it",
 			    sc->path, cmd->lineno, op_name(cmd->op),
 			    cmd->text ? escaped(want, sizeof(want), cmd->text, cmd->text_len) : "");
@@ -852,6 +868,81 @@ static void read_body(struct client *c, const struct script *sc, const struct co
 		    sc->path, cmd->lineno,
 		    g == GOT_EOF ? "the client closed the connection" : "the client went quiet",
 		    taken);
+	}
+}
+
+/* The size of a BDAT line ("BDAT <size>" or "BDAT <size> LAST", CR LF
+ * removed), or -1 when the line is not one. */
+static long long bdat_size(const char *line, size_t len, bool *last)
+{
+	long long size = 0;
+	size_t i = 5;
+
+	if (len < 6 || !prefix_matches(line, len, "BDAT ", 5))
+		return -1;
+	for (; i < len && isdigit((unsigned char)line[i]); i++) {
+		if (size > PARTIAL_MAX)
+			return -1;
+		size = size * 10 + (line[i] - '0');
+	}
+	if (i == 5 || size > PARTIAL_MAX)
+		return -1;
+	*last = len - i == 5 && prefix_matches(line + i, 5, " LAST", 5);
+	return i == len || *last ? size : -1;
+}
+
+/* bdat: one BDAT command and exactly the octets of its chunk. */
+static void read_bdat(struct client *c, const struct script *sc, const struct command *cmd)
+{
+	char line[CLIENT_LINE_MAX];
+	static char got[4 * CLIENT_LINE_MAX];
+	size_t len = read_line_or_die(c, sc, cmd, line, false);
+	bool last = false, line_start = true;
+	long long size, taken = 0;
+
+	if (len >= 2 && line[len - 2] == '\r' && line[len - 1] == '\n')
+		len -= 2;
+	size = bdat_size(line, len, &last);
+	if (size < 0)
+		die(EXIT_MISMATCH, "%s:%d: expected 'BDAT <size> [LAST]', got '%s'", sc->path,
+		    cmd->lineno, escaped(got, sizeof(got), line, len));
+	while (taken < size) {
+		enum got g = next_line(c, fault_now_ms() + READ_WAIT_MS, (size_t)(size - taken), line,
+		                       &len);
+
+		if (g != GOT_LINE && g != GOT_CUT)
+			die(EXIT_MISMATCH, "%s:%d: bdat: the client %s after %lld of %lld octets",
+			    sc->path, cmd->lineno, g == GOT_EOF ? "closed the connection" : "went quiet",
+			    taken, size);
+		taken += (long long)len;
+		if (g == GOT_CUT && taken < size)
+			record_client_piece(c, line, len);
+		else
+			record_client_line(line, len);
+		line_start = g == GOT_LINE;
+	}
+	record_event("bdat: a chunk of %lld octets%s%s", size, last ? ", the last" : "",
+	             line_start ? "" : ", ending in the middle of a line");
+}
+
+/* expect-alone: after its line the client must wait for the reply. */
+static void check_alone(struct client *c, const struct script *sc, const struct command *cmd)
+{
+	char peek;
+	ssize_t n = 0;
+
+	if (c->start == c->end && !c->tls &&
+	    wait_ready(c->fd, POLLIN, fault_now_ms() + ALONE_WAIT_MS))
+		n = recv(c->fd, &peek, 1, MSG_PEEK);
+	if (c->start < c->end || n > 0) {
+		size_t len;
+		char line[CLIENT_LINE_MAX];
+
+		if (next_line(c, fault_now_ms() + READ_WAIT_MS, CLIENT_LINE_MAX, line, &len) ==
+		    GOT_LINE)
+			record_client_line(line, len);
+		die(EXIT_MISMATCH, "%s:%d: expect-alone: the client sent more before the reply "
+		    "(it pipelined)", sc->path, cmd->lineno);
 	}
 }
 
@@ -1103,6 +1194,7 @@ static enum step_result run_command(struct client *c, const struct script *sc, s
 		record("S: ", cmd->text, cmd->text_len);
 		return STEP_NEXT;
 	case OP_EXPECT:
+	case OP_EXPECT_ALONE:
 		for_sasl = i + 1 < sc->n && sc->cmds[i + 1].op == OP_SASL_SERVER;
 		len = read_line_or_die(c, sc, cmd, line, for_sasl);
 		if (!prefix_matches(line, len, cmd->text, cmd->text_len)) {
@@ -1120,6 +1212,8 @@ static enum step_result run_command(struct client *c, const struct script *sc, s
 			c->auth_len = len;
 			memset(line, 0, len);
 		}
+		if (cmd->op == OP_EXPECT_ALONE)
+			check_alone(c, sc, cmd);
 		return STEP_NEXT;
 	case OP_RECV:
 		read_line_or_die(c, sc, cmd, line, false);
@@ -1154,8 +1248,33 @@ static enum step_result run_command(struct client *c, const struct script *sc, s
 		return wait_for_close(c, sc, cmd);
 	case OP_SASL_SERVER:
 		return serve_sasl(c, sc, cmd);
+	case OP_BDAT:
+		read_bdat(c, sc, cmd);
+		return STEP_NEXT;
+	case OP_NEXT_CONNECTION:
+		break;          /* never run: it ends the part of a connection */
 	}
 	return STEP_NEXT;
+}
+
+/* The commands of connection `n` (from 1): the n-th part of the script,
+ * parts being separated by next-connection; past the last, the last. */
+static struct script connection_part(const struct script *sc, long n)
+{
+	size_t begin = 0, end;
+
+	for (long k = 1; k < n; k++) {
+		size_t i = begin;
+
+		while (i < sc->n && sc->cmds[i].op != OP_NEXT_CONNECTION)
+			i++;
+		if (i == sc->n)
+			break;
+		begin = i + 1;
+	}
+	for (end = begin; end < sc->n && sc->cmds[end].op != OP_NEXT_CONNECTION; end++)
+		;
+	return (struct script){ sc->path, sc->cmds + begin, end - begin };
 }
 
 static void serve(int fd, const struct script *sc)
@@ -1323,7 +1442,8 @@ int main(int argc, char **argv)
 		if (fd < 0)
 			die(EXIT_SYSTEM, "accept: %s", strerror(errno));
 		record_event("connection %ld", n);
-		serve(fd, &sc);
+		struct script part = connection_part(&sc, n);
+		serve(fd, &part);
 	}
 	close(lfd);
 	free_script(&sc);

@@ -143,10 +143,52 @@ static void test_caps(void)
 	   "a one-line EHLO reply offers nothing");
 }
 
+/* CHUNKING (RFC 3030): the keyword alone, in any case, on a line of its
+ * own after the greeting; and BDAT is used whenever it is offered. */
+static const struct {
+	const char *ehlo;
+	bool chunking;
+} chunking_cases[] = {
+	{ "250-mx.example.org\n250 CHUNKING", true },
+	{ "250-mx.example.org\n250 chunking", true },
+	{ "250-mx.example.org\n250 Chunking", true },
+	{ "250-mx.example.org\n250-CHUNKING\n250 BINARYMIME", true },
+	{ "250-mx.example.org\n250-PIPELINING\n250 CHUNKING", true },
+	{ "250-mx.example.org\n250 CHUNKINGX", false },
+	{ "250-mx.example.org\n250 CHUNK", false },
+	{ "250-mx.example.org\n250 X-CHUNKING", false },
+	{ "250-mx.example.org\n250 BINARYMIME", false },
+	{ "250 CHUNKING", false },            /* the greeting line, not a keyword */
+	{ "250-CHUNKING\n250 PIPELINING", false },
+};
+
+static void test_chunking(void)
+{
+	struct smtp_caps caps;
+	char err[128];
+
+	for (size_t i = 0; i < sizeof(chunking_cases) / sizeof(chunking_cases[0]); i++) {
+		is_int(feed(chunking_cases[i].ehlo, err, sizeof(err)), 1, "chunking case %zu parses", i);
+		smtp_caps_parse(&caps, &reply);
+		ok(caps.chunking == chunking_cases[i].chunking, "chunking case %zu: CHUNKING %s", i,
+		   chunking_cases[i].chunking ? "offered" : "not offered");
+		ok(smtp_uses_chunking(&caps, 100 * 1024 * 1024) == chunking_cases[i].chunking,
+		   "chunking case %zu: BDAT %s", i, chunking_cases[i].chunking ? "used" : "not used");
+	}
+	feed("250-mx.example.org\n250 CHUNKING", err, sizeof(err));
+	smtp_caps_parse(&caps, &reply);
+	ok(smtp_uses_chunking(&caps, 0) && smtp_uses_chunking(&caps, 2048),
+	   "BDAT for an empty body and a small one too");
+	feed("250-mx.example.org\n250 PIPELINING", err, sizeof(err));
+	smtp_caps_parse(&caps, &reply);
+	ok(!caps.chunking, "a new EHLO reply without it forgets CHUNKING (after STARTTLS)");
+}
+
 int main(void)
 {
 	test_table();
 	test_bounds();
 	test_caps();
+	test_chunking();
 	return tap_done();
 }
