@@ -170,6 +170,7 @@ static struct session *group_session(struct flush_group *g)
 {
 	struct outcome o;
 
+	outcome_clear(&o);
 	if (g->session && !session_ready(g->session)) {
 		outcome_fail(&o, OUTCOME_TEMPORARY, "connect", "the connection to %s broke",
 		             session_peer(g->session));
@@ -211,6 +212,7 @@ static int send_to(struct flush_group *g, struct session *s, const struct queue_
 		.dsn_envid = env->dsn_envid,
 		.partial = false,
 		.lmtp = g->via->protocol == PROTOCOL_LMTP,
+		.keep_session = true,
 	};
 
 	return session_send(s, &txn, out);

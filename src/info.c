@@ -258,7 +258,8 @@ static void print_transfer(FILE *fp, const struct smtp_caps *c)
 		fprintf(fp, "    PIPELINING not offered: postie sends one command at a time\n");
 	else if (bdat)
 		fprintf(fp, "    PIPELINING offered and used: MAIL and every RCPT in one write, "
-		        "with BDAT and a small message for one recipient\n");
+		        "with BDAT and a small message for one recipient (or with "
+		        "partial_delivery)\n");
 	else
 		fprintf(fp, "    PIPELINING offered and used: MAIL, every RCPT and DATA in one write\n");
 	if (bdat)

@@ -587,7 +587,7 @@ static int send_envelope(struct smtp_session *s, enum envelope_tail tail, struct
 	bool each = !s->caps.pipelining;
 	char params[ESMTP_RCPT_PARAMS_SIZE];
 
-	smtp_note_pipelining(&s->caps, t->nrcpts, tail);
+	smtp_note_pipelining(&s->caps, t->nrcpts, tail, s->chunking);
 	if (queue_command(s, CMD_MAIL, 0, out, "MAIL FROM:<%s>%s",
 	                  esmtp_sender_on_wire(e, t), e->mail_params) < 0 ||
 	    (each && collect_replies(s, out) < 0))

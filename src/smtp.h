@@ -15,6 +15,8 @@
  *   already: no command ends the data without delivering it, so the
  *   connection is closed without the final dot (the server then cancels
  *   the transaction, RFC 5321 4.1.1.10) and the session is not ready.
+ *   With t->keep_session (a flush, whose next message needs the
+ *   connection) such a transaction sends DATA only after the RCPT replies.
  * - body as BDAT (CHUNKING, see smtp_uses_chunking): BDAT LAST with the body
  *   (at most SMTP_PIPELINED_BODY_MAX octets) joins MAIL and the RCPTs only
  *   when a refused RCPT cannot leave the message with the others against
@@ -65,6 +67,10 @@ struct smtp_transaction {
 	const char *dsn_envid;         /* NULL or printable ASCII */
 	bool partial;                  /* deliver to the accepted recipients when others are refused */
 	bool lmtp;                     /* LMTP: one reply per accepted recipient after the final dot */
+	bool keep_session;             /* more transactions follow on this session (a queue
+	                                  flush): a refused RCPT must cost a RSET, never the
+	                                  connection, so DATA waits for the RCPT replies
+	                                  when several recipients are all or none */
 };
 
 struct smtp_session *smtp_session_new(struct net_conn *conn, struct outcome *out);

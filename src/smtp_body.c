@@ -78,7 +78,9 @@ int smtp_body_write_raw(struct net_conn *conn, int fd, off_t offset, off_t len, 
 	return 0;
 }
 
-/* Nothing without PIPELINING; DATA when the body goes as DATA. With BDAT,
+/* Nothing without PIPELINING; DATA when the body goes as DATA (but not
+ * where a refused RCPT would have to close a session that is to carry
+ * more messages: see keep_session). With BDAT,
  * a small body joins only a transaction in which a refused RCPT cannot
  * leave the message with some recipients against the caller's will; in
  * LMTP the number of replies owed to BDAT LAST hangs on the RCPT replies,
@@ -86,17 +88,20 @@ int smtp_body_write_raw(struct net_conn *conn, int fd, off_t offset, off_t len, 
 enum envelope_tail smtp_envelope_tail(const struct smtp_caps *caps,
                                       const struct smtp_transaction *t, bool chunking)
 {
+	bool all_or_none = t->nrcpts > 1 && !t->partial;
+
 	if (!caps->pipelining)
 		return TAIL_NONE;
 	if (!chunking)
-		return TAIL_DATA;
+		return all_or_none && t->keep_session ? TAIL_NONE : TAIL_DATA;
 	if (t->body_size <= SMTP_PIPELINED_BODY_MAX &&
 	    (t->nrcpts == 1 || (t->partial && !t->lmtp)))
 		return TAIL_BODY;
 	return TAIL_NONE;
 }
 
-void smtp_note_pipelining(const struct smtp_caps *caps, size_t nrcpts, enum envelope_tail tail)
+void smtp_note_pipelining(const struct smtp_caps *caps, size_t nrcpts, enum envelope_tail tail,
+                          bool chunking)
 {
 	if (!caps->pipelining)
 		log_debug("pipelining: not offered; one command per write");
@@ -105,6 +110,6 @@ void smtp_note_pipelining(const struct smtp_caps *caps, size_t nrcpts, enum enve
 	else if (tail == TAIL_BODY)
 		log_debug("pipelining: MAIL, %zu RCPT and BDAT with the body in one write", nrcpts);
 	else
-		log_debug("pipelining: MAIL and %zu RCPT in one write; BDAT waits for their "
-		          "replies", nrcpts);
+		log_debug("pipelining: MAIL and %zu RCPT in one write; %s waits for their "
+		          "replies", nrcpts, chunking ? "BDAT" : "DATA");
 }

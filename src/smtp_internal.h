@@ -65,6 +65,7 @@ enum envelope_tail smtp_envelope_tail(const struct smtp_caps *caps,
                                       const struct smtp_transaction *t, bool chunking);
 
 /* Say with -v what went in one write. */
-void smtp_note_pipelining(const struct smtp_caps *caps, size_t nrcpts, enum envelope_tail tail);
+void smtp_note_pipelining(const struct smtp_caps *caps, size_t nrcpts, enum envelope_tail tail,
+                          bool chunking);
 
 #endif

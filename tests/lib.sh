@@ -131,6 +131,7 @@ defaults
 timeout 10
 tls off
 queue off
+queue_dir $TEST_TMP/queue
 
 account default
 host $2

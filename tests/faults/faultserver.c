@@ -931,7 +931,12 @@ static void check_alone(struct client *c, const struct script *sc, const struct 
 	char peek;
 	ssize_t n = 0;
 
-	if (c->start == c->end && !c->tls &&
+	/* Bytes waiting inside TLS are not visible to a peek at the socket:
+	 * such a check could not fail, so it is not offered. */
+	if (c->tls)
+		die(EXIT_USAGE, "%s:%d: expect-alone cannot check a TLS connection",
+		    sc->path, cmd->lineno);
+	if (c->start == c->end &&
 	    wait_ready(c->fd, POLLIN, fault_now_ms() + ALONE_WAIT_MS))
 		n = recv(c->fd, &peek, 1, MSG_PEEK);
 	if (c->start < c->end || n > 0) {

@@ -17,6 +17,7 @@ timeout 10
 tls off
 from sender@example.test
 queue off
+queue_dir $TEST_TMP/queue
 
 account first
 host 127.0.0.1

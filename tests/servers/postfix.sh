@@ -76,6 +76,7 @@ write_tls_config() {
 defaults
 timeout 10
 queue off
+queue_dir $TEST_TMP/queue
 tls on
 tls_starttls $_pf_starttls
 tls_trust_file $PF_CA
