@@ -54,6 +54,17 @@ int net_wait_fd(int fd, bool for_write, long long deadline)
 	}
 }
 
+void net_quickack(int fd)
+{
+#ifdef TCP_QUICKACK
+	int one = 1;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+#else
+	(void)fd;
+#endif
+}
+
 /* ------------------------------------------------------------ plain TCP */
 
 static ssize_t tcp_recv(void *ctx, void *buf, size_t len, bool *wants_write)
@@ -369,6 +380,8 @@ static int fill_input(struct net_conn *c, const char *step, struct outcome *out)
 		if (errno != EAGAIN)
 			return outcome_fail(out, OUTCOME_TEMPORARY, step,
 			                    "connection to %s lost: %s", c->peer, strerror(errno));
+		if (!wants_write)
+			net_quickack(c->fd);
 		int r = net_wait_fd(c->fd, wants_write, deadline);
 		if (r == 0)
 			return outcome_fail(out, OUTCOME_TEMPORARY, step,

@@ -65,6 +65,13 @@ long long net_now_ms(void);
  * time) passes; a deadline of now (or past) only looks whether it is ready.
  * Returns 1 ready, 0 timed out, -1 error (errno set). */
 int net_wait_fd(int fd, bool for_write, long long deadline);
+
+/* About to wait for the server: acknowledge what it sent at once. Linux
+ * delays ACKs (up to 40 ms), and a server whose Nagle holds its next
+ * segment until that ACK comes (Postfix after its TLS 1.3 session tickets)
+ * would stall the turn that long. The kernel clears the flag by itself,
+ * so it is set before each wait. Errors are ignored. */
+void net_quickack(int fd);
 void net_set_transport(struct net_conn *c, const struct net_transport *t);
 
 /* "host [address]:port" of the peer, for messages. */

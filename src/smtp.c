@@ -66,6 +66,9 @@ struct smtp_session {
 	size_t nrcpt_status;      /* entries in rcpt_status: the last transaction's recipients */
 	bool mail_accepted;       /* a transaction is open: RSET it on failure */
 	bool data_accepted;       /* 354 came: only the final dot ends the transaction */
+	bool quit_sent;           /* QUIT went with the end of the message (quit_after) */
+	struct smtp_reply verdict;   /* the reply to the end of the message, kept when
+	                                a pipelined QUIT's reply came after it */
 	bool chunking;            /* this transaction's body goes as BDAT */
 	bool delivered;           /* the message was taken for at least one recipient */
 	struct esmtp_envelope envelope;   /* parameters and addresses as sent */
@@ -117,7 +120,9 @@ const struct smtp_caps *smtp_session_caps(const struct smtp_session *s)
 
 const struct smtp_reply *smtp_last_reply(const struct smtp_session *s)
 {
-	return &s->reply;
+	/* After a pipelined QUIT the last reply read is its 221: the one
+	 * that tells of the message came before. */
+	return s->quit_sent && s->verdict.code ? &s->verdict : &s->reply;
 }
 
 bool smtp_last_delivered(const struct smtp_session *s)
@@ -345,6 +350,8 @@ static int on_reply(struct smtp_session *s, const struct pending *p, struct outc
 		/* Otherwise its replies are those of the final dot. */
 		/* fall through */
 	case CMD_END_OF_DATA:
+		if (s->quit_sent)
+			s->verdict = s->reply;
 		if (s->txn->lmtp) {
 			/* RFC 2033: one verdict per accepted recipient. */
 			record_rcpt_reply(s, p->rcpt);
@@ -541,6 +548,19 @@ static int expect_more_verdicts(struct smtp_session *s, enum smtp_command cmd, s
 }
 
 /* Stream the spool as the DATA body (dot-stuffed), then the final dot. */
+/* The session's last transaction (t->quit_after): QUIT joins the write that
+ * ends the message (RFC 2920 lets the text begin a group and QUIT end
+ * it), so its reply does not cost a turn of its own. */
+static int queue_last_quit(struct smtp_session *s, struct outcome *out)
+{
+	if (!s->txn->quit_after || !s->caps.pipelining)
+		return 0;
+	if (queue_command(s, CMD_QUIT, 0, out, "QUIT") < 0)
+		return -1;
+	s->quit_sent = true;
+	return 0;
+}
+
 static int send_body(struct smtp_session *s, struct outcome *out)
 {
 	const struct smtp_transaction *t = s->txn;
@@ -553,9 +573,10 @@ static int send_body(struct smtp_session *s, struct outcome *out)
 	                            out) < 0)
 		return -1;
 	log_transcript_note("(message body: %lld octets)", (long long)t->body_size);
-	if (queue_command(s, CMD_END_OF_DATA, first, out, ".") < 0)
+	if (queue_command(s, CMD_END_OF_DATA, first, out, ".") < 0 ||
+	    expect_more_verdicts(s, CMD_END_OF_DATA, first, out) < 0)
 		return -1;
-	return expect_more_verdicts(s, CMD_END_OF_DATA, first, out);
+	return queue_last_quit(s, out);
 }
 
 /* The body as one BDAT chunk (RFC 3030): the spool as it is, no
@@ -574,7 +595,9 @@ static int send_bdat_body(struct smtp_session *s, bool pipelined, struct outcome
 	    smtp_body_write_raw(s->conn, t->body_fd, 0, t->body_size, s->body_in, out) < 0)
 		return -1;
 	log_transcript_note("(message body: %lld octets, as they are)", (long long)t->body_size);
-	return pipelined ? 0 : expect_more_verdicts(s, CMD_BDAT_LAST, first, out);
+	if (!pipelined && expect_more_verdicts(s, CMD_BDAT_LAST, first, out) < 0)
+		return -1;
+	return queue_last_quit(s, out);
 }
 
 /* MAIL and every RCPT, and what `tail` says. With PIPELINING they go out
@@ -691,7 +714,7 @@ static int run_transaction(struct smtp_session *s, const struct smtp_transaction
 	}
 	if (send_text(s, tail, out) < 0)
 		goto failed;
-	set_state(s, STATE_READY);
+	set_state(s, s->quit_sent ? STATE_QUIT : STATE_READY);
 	return report_refusals(s, true, out);
 
 failed:
@@ -705,6 +728,10 @@ failed:
 	 * step: nothing more may be said on it. */
 	if (s->state == STATE_FAILED)
 		return -1;
+	if (s->quit_sent && s->next_pending == s->npending) {
+		set_state(s, STATE_QUIT);   /* said goodbye already: nothing to undo */
+		return -1;
+	}
 	if (s->next_pending < s->npending) {
 		set_state(s, STATE_FAILED);
 		return -1;
@@ -742,7 +769,8 @@ int smtp_send_mail(struct smtp_session *s, const struct smtp_transaction *t, str
 		return outcome_fail(out, OUTCOME_INTERNAL, "rcpt", "a transaction without recipients");
 	forget_transaction(s);
 	s->txn = t;
-	s->mail_accepted = s->data_accepted = s->delivered = false;
+	s->mail_accepted = s->data_accepted = s->delivered = s->quit_sent = false;
+	s->verdict.code = 0;
 	result = run_transaction(s, t, out);
 	s->txn = NULL;   /* the caller's: not to be used after it returns */
 	return result;
@@ -759,7 +787,7 @@ void smtp_quit(struct smtp_session *s)
 
 	/* Nothing to say on a broken connection, nor in plain text to a server
 	 * that has begun a TLS handshake. */
-	if (s->state == STATE_FAILED || s->state == STATE_TLS)
+	if (s->state == STATE_FAILED || s->state == STATE_TLS || s->state == STATE_QUIT)
 		return;
 	outcome_clear(&ignored);
 	if (queue_command(s, CMD_QUIT, 0, &ignored, "QUIT") == 0)

@@ -67,6 +67,9 @@ struct smtp_transaction {
 	const char *dsn_envid;         /* NULL or printable ASCII */
 	bool partial;                  /* deliver to the accepted recipients when others are refused */
 	bool lmtp;                     /* LMTP: one reply per accepted recipient after the final dot */
+	bool quit_after;               /* the session's last transaction: with PIPELINING,
+	                                  QUIT goes in the write that ends the message, and
+	                                  the session is then closed (not ready) */
 	bool keep_session;             /* more transactions follow on this session (a queue
 	                                  flush): a refused RCPT must cost a RSET, never the
 	                                  connection, so DATA waits for the RCPT replies

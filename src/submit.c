@@ -1,6 +1,8 @@
 /* submit.c - the send path, from the message on its input to the smarthost's
  * reply and the log line. main.c and the -bs dialogue call it; every stage
  * is a module of its own, this file only orders them. */
+#include <dirent.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -291,6 +293,31 @@ static void note_refusals(struct send_state *st, const struct session *session)
 	}
 }
 
+static int queue_directory(const struct account *acct, char *buf, size_t size,
+                           struct outcome *out);
+
+/* Could a flush after this send find messages waiting? Only then must the
+ * session outlive the send; otherwise QUIT goes with the message. */
+static bool queue_may_wait(const struct send_state *st)
+{
+	char dir[4096], new_dir[4200];
+	struct outcome ignored;
+	struct dirent *e;
+	DIR *d;
+	bool found = false;
+
+	outcome_clear(&ignored);
+	if (queue_directory(st->acct, dir, sizeof(dir), &ignored) < 0)
+		return true;
+	snprintf(new_dir, sizeof(new_dir), "%s/new", dir);
+	if (!(d = opendir(new_dir)))
+		return errno != ENOENT;
+	while (!found && (e = readdir(d)))   /* bounded by the directory */
+		found = e->d_name[0] != '.';
+	closedir(d);
+	return found;
+}
+
 /* One attempt through one account. On success the session stays open in
  * st->session (a queue flush may use it). */
 static int deliver_via(struct send_state *st, const struct account *acct, struct outcome *out)
@@ -309,6 +336,7 @@ static int deliver_via(struct send_state *st, const struct account *acct, struct
 		.dsn_envid = st->req->inv->dsn_envid,
 		.partial = acct->partial_delivery && !st->req->all_or_nothing,
 		.lmtp = acct->protocol == PROTOCOL_LMTP,
+		.quit_after = !queue_may_wait(st),
 	};
 	struct session *session;
 	int result = -1;

@@ -43,7 +43,11 @@ struct tls_session {
  * deadline passes. Returns 1 ready, 0 timed out, -1 error. */
 static int wait_session(struct tls_session *s, long long deadline)
 {
-	return net_wait_fd(s->fd, gnutls_record_get_direction(s->session) == 1, deadline);
+	bool for_write = gnutls_record_get_direction(s->session) == 1;
+
+	if (!for_write)
+		net_quickack(s->fd);
+	return net_wait_fd(s->fd, for_write, deadline);
 }
 
 /* ------------------------------------------------------------ text helpers */
