@@ -547,7 +547,6 @@ static int expect_more_verdicts(struct smtp_session *s, enum smtp_command cmd, s
 	return 0;
 }
 
-/* Stream the spool as the DATA body (dot-stuffed), then the final dot. */
 /* The session's last transaction (t->quit_after): QUIT joins the write that
  * ends the message (RFC 2920 lets the text begin a group and QUIT end
  * it), so its reply does not cost a turn of its own. */
@@ -561,6 +560,8 @@ static int queue_last_quit(struct smtp_session *s, struct outcome *out)
 	return 0;
 }
 
+/* Stream the spool as the DATA body (dot-stuffed), then the final dot (and
+ * QUIT, for the session's last message). */
 static int send_body(struct smtp_session *s, struct outcome *out)
 {
 	const struct smtp_transaction *t = s->txn;
