@@ -115,11 +115,9 @@ static struct session *open_with_fallback(struct flush_group *g, struct outcome 
 
 	outcome_clear(&first);
 	for (;;) {   /* bounded by the fallback list */
-		struct session *s;
-
-		outcome_clear(out);   /* no reply of an earlier server may stick to this try */
-		s = g->stale && acct == g->via ? session_open_resuming(acct, g->stale, out)
-		                               : session_open(acct, out);
+		struct session *s = g->stale && acct == g->via
+		                    ? session_open_resuming(acct, g->stale, out)
+		                    : session_open(acct, out);
 
 		if (s) {
 			g->via = acct;
@@ -292,12 +290,12 @@ static void deliver(struct flush_group *g, const struct queue_envelope *env, int
 	} else if (session_last_delivered(s)) {
 		/* Some have it, and nobody can tell who: sending again could
 		 * give it to them twice, so the sender is told instead. */
-		char was[OUTCOME_TEXT_MAX];
+		const struct outcome was = o;
 
-		snprintf(was, sizeof(was), "%s", o.text);
-		outcome_fail(&o, OUTCOME_RCPT_REFUSED, o.step,
+		outcome_fail(&o, OUTCOME_RCPT_REFUSED, was.step,
 		             "delivered to some recipients, then: %s; not sent again, so that "
-		             "nobody gets it twice", was);
+		             "nobody gets it twice", was.text);
+		outcome_set_reply(&o, was.smtp_code, was.enhanced, was.reply);
 		judge_all(v, env->rcpts.items, env->rcpts.n, &o);
 	} else if (o.cls == OUTCOME_RCPT_REFUSED && env->rcpts.n > 1) {
 		send_each(g, env, data_fd, v);

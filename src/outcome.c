@@ -18,6 +18,10 @@ int outcome_vfail(struct outcome *o, enum outcome_class cls, const char *step,
 	o->cls = cls;
 	o->step = step ? step : "";
 	vsnprintf(o->text, sizeof(o->text), fmt, ap);
+	/* A reply belongs to the failure it came with, never to the next. */
+	o->smtp_code = 0;
+	o->enhanced[0] = '\0';
+	o->reply[0] = '\0';
 	return -1;
 }
 

@@ -42,7 +42,9 @@ struct outcome {
 /* Reset to OUTCOME_OK with no text. */
 void outcome_clear(struct outcome *o);
 
-/* Record a failure; returns -1 so callers can write `return outcome_fail(...)`. */
+/* Record a failure (any server reply of an earlier one is cleared: attach
+ * this one's with outcome_set_reply); returns -1 so callers can write
+ * `return outcome_fail(...)`. */
 int outcome_fail(struct outcome *o, enum outcome_class cls, const char *step,
                  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 int outcome_vfail(struct outcome *o, enum outcome_class cls, const char *step,

@@ -2,12 +2,10 @@
  * reply and the log line. main.c and the -bs dialogue call it; every stage
  * is a module of its own, this file only orders them. */
 #include <dirent.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,6 +38,8 @@ struct send_state {
 	struct session *session;      /* open after a successful send, for the queue */
 	struct queue *queue;          /* open when the message is or may be queued */
 	struct queue_lock *lock;      /* held while a queued message is being sent */
+	bool queue_waiting;           /* the account's queue held messages when the send
+	                                 began: the session must outlive it, for a flush */
 	char queue_id[QUEUE_ID_MAX];  /* set once the message is queued */
 	struct outcome deferred;      /* the temporary failure that queued it */
 	struct log_refusal *refused;  /* recipients refused in the last attempt */
@@ -293,31 +293,6 @@ static void note_refusals(struct send_state *st, const struct session *session)
 	}
 }
 
-static int queue_directory(const struct account *acct, char *buf, size_t size,
-                           struct outcome *out);
-
-/* Could a flush after this send find messages waiting? Only then must the
- * session outlive the send; otherwise QUIT goes with the message. */
-static bool queue_may_wait(const struct send_state *st)
-{
-	char dir[4096], new_dir[4200];
-	struct outcome ignored;
-	struct dirent *e;
-	DIR *d;
-	bool found = false;
-
-	outcome_clear(&ignored);
-	if (queue_directory(st->acct, dir, sizeof(dir), &ignored) < 0)
-		return true;
-	snprintf(new_dir, sizeof(new_dir), "%s/new", dir);
-	if (!(d = opendir(new_dir)))
-		return errno != ENOENT;
-	while (!found && (e = readdir(d)))   /* bounded by the directory */
-		found = e->d_name[0] != '.';
-	closedir(d);
-	return found;
-}
-
 /* One attempt through one account. On success the session stays open in
  * st->session (a queue flush may use it). */
 static int deliver_via(struct send_state *st, const struct account *acct, struct outcome *out)
@@ -336,7 +311,7 @@ static int deliver_via(struct send_state *st, const struct account *acct, struct
 		.dsn_envid = st->req->inv->dsn_envid,
 		.partial = acct->partial_delivery && !st->req->all_or_nothing,
 		.lmtp = acct->protocol == PROTOCOL_LMTP,
-		.quit_after = !queue_may_wait(st),
+		.quit_after = !st->queue_waiting,
 	};
 	struct session *session;
 	int result = -1;
@@ -353,12 +328,12 @@ static int deliver_via(struct send_state *st, const struct account *acct, struct
 	if (result < 0 && st->delivered && out->cls != OUTCOME_RCPT_REFUSED) {
 		/* The connection broke after some recipients had the message
 		 * (LMTP): "try again" would send it to them twice. */
-		char was[OUTCOME_TEXT_MAX];
+		const struct outcome was = *out;
 
-		snprintf(was, sizeof(was), "%s", out->text);
-		outcome_fail(out, OUTCOME_RCPT_REFUSED, out->step,
+		outcome_fail(out, OUTCOME_RCPT_REFUSED, was.step,
 		             "delivered to some recipients, then: %s; the others have no verdict",
-		             was);
+		             was.text);
+		outcome_set_reply(out, was.smtp_code, was.enhanced, was.reply);
 	}
 	/* After a partial delivery the server's last word is still its
 	 * acceptance of the message, for the log. */
@@ -381,7 +356,6 @@ static int deliver(struct send_state *st, struct outcome *out)
 	const char *fallbacks = acct->fallback ? acct->fallback : "";
 
 	for (;;) {   /* bounded by the fallback list */
-		outcome_clear(out);   /* no reply of an earlier server may stick to this try */
 		if (deliver_via(st, acct, out) == 0) {
 			outcome_clear(out);   /* an earlier account's failure is history */
 			return 0;
@@ -598,18 +572,37 @@ static int send_from_queue(struct send_state *st, struct outcome *out)
 /* After a send the smarthost is up: what waits in this account's queue
  * goes now, over the same connection. A queue that was never made stays
  * unmade. */
-static void flush_after_send(struct send_state *st)
+/* Does the account's queue hold messages (new/ not empty)? A queue that
+ * was never made, or cannot be read, holds none to flush. */
+static bool queue_holds_messages(const struct send_state *st)
 {
 	char dir[4096], new_dir[4200];
 	struct outcome ignored;
-	struct stat sb;
-	struct flush_result done;
+	struct dirent *e;
+	DIR *d;
+	bool found = false;
 
 	outcome_clear(&ignored);
 	if (queue_directory(st->acct, dir, sizeof(dir), &ignored) < 0)
-		return;
+		return false;
 	snprintf(new_dir, sizeof(new_dir), "%s/new", dir);
-	if (stat(new_dir, &sb) < 0 || (!st->queue && queue_open(dir, &st->queue, &ignored) < 0))
+	if (!(d = opendir(new_dir)))
+		return false;
+	while (!found && (e = readdir(d)))   /* bounded by the directory */
+		found = e->d_name[0] != '.';
+	closedir(d);
+	return found;
+}
+
+static void flush_after_send(struct send_state *st)
+{
+	char dir[4096];
+	struct outcome ignored;
+	struct flush_result done;
+
+	outcome_clear(&ignored);
+	if (!st->queue_waiting || queue_directory(st->acct, dir, sizeof(dir), &ignored) < 0 ||
+	    (!st->queue && queue_open(dir, &st->queue, &ignored) < 0))
 		return;
 	const struct flush_request req = {
 		.cfg = &st->cfg,
@@ -633,8 +626,12 @@ static int hand_over(struct send_state *st, struct outcome *out)
 			outcome_clear(&st->deferred);
 			return 0;
 		}
+		st->queue_waiting = true;   /* this message, at least */
 		result = send_from_queue(st, out);
 	} else {
+		/* Looked at once, before the first connection: whether the
+		 * session must stay open after the send (see quit_after). */
+		st->queue_waiting = queue_holds_messages(st);
 		result = deliver(st, out);
 		if (result < 0 && mode == QUEUE_AUTO && out->cls == OUTCOME_TEMPORARY &&
 		    !st->delivered) {
